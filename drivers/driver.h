@@ -1,0 +1,347 @@
+/* driver.h: what every hypervisor driver provides, and the objects drivers share.
+ *
+ * A driver fills a VbDriver vtable; a NULL entry means "this function is not supported by
+ * the connection driver". Callers go through VB_DRIVER_CALL, which raises that error with the
+ * libvirt API name. Drivers never see D-Bus: state changes leave as VbEvent through the
+ * connection's event sink. */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+
+#include "conf/domain_conf.h"
+#include "conf/interface_conf.h"
+#include "conf/network_conf.h"
+#include "conf/nodedev_conf.h"
+#include "conf/nwfilter_conf.h"
+#include "conf/secret_conf.h"
+#include "conf/snapshot_conf.h"
+#include "conf/storage_conf.h"
+#include "drivers/objlist.h"
+#include "drivers/vb_enums.h"
+
+typedef struct _VbConn VbConn;
+
+/* ---- shared objects ---- */
+
+typedef struct _VbDomainObj VbDomainObj;
+
+typedef struct {
+    VbSnapshotDef *def;      /* def->parent names the parent snapshot, NULL for a root */
+    VbDomainObj *domain;     /* the domain it belongs to (borrowed) */
+} VbSnapshotObj;
+
+struct _VbDomainObj {
+    VbDomainDef *def;        /* live definition while active, else the persistent one */
+    VbDomainDef *new_def;    /* persistent definition while active, NULL if none pending */
+    int id;                  /* -1 when inactive */
+    int state;               /* VbDomainState */
+    int reason;
+    gboolean persistent;
+    gboolean autostart;
+    gboolean has_managed_save;
+    gboolean updated;
+    gint64 started_at;       /* monotonic µs, for CPU time */
+    GPtrArray *snapshots;    /* VbSnapshotObj */
+    char *current_snapshot;
+};
+
+typedef struct {
+    VbNetworkDef *def;
+    VbNetworkDef *new_def;
+    gboolean active;
+    gboolean persistent;
+    gboolean autostart;
+} VbNetworkObj;
+
+typedef struct {
+    VbNodeDeviceDef *def;
+} VbNodeDeviceObj;
+
+typedef struct _VbStoragePoolObj VbStoragePoolObj;
+typedef struct {
+    VbStorageVolDef *def;
+    VbStoragePoolObj *pool;  /* borrowed */
+} VbStorageVolObj;
+
+struct _VbStoragePoolObj {
+    VbStoragePoolDef *def;
+    gboolean active;
+    gboolean persistent;
+    gboolean autostart;
+    GPtrArray *volumes;      /* VbStorageVolObj */
+};
+
+typedef struct {
+    VbInterfaceDef *def;
+    gboolean active;
+} VbInterfaceObj;
+
+typedef struct {
+    VbSecretDef *def;
+    GBytes *value;
+} VbSecretObj;
+
+typedef struct {
+    VbNWFilterDef *def;
+} VbNWFilterObj;
+
+/* ---- events ---- */
+
+typedef enum {
+    VB_EVENT_DOMAIN,          /* event/detail: VbDomainEventType and its detail enum */
+    VB_EVENT_DOMAIN_METADATA, /* detail: metadata type; text: namespace URI */
+    VB_EVENT_DOMAIN_REBOOT,
+    VB_EVENT_NETWORK,
+    VB_EVENT_NODE_DEVICE,
+    VB_EVENT_STORAGE_POOL,
+    VB_EVENT_STORAGE_POOL_REFRESH,
+    VB_EVENT_SECRET,
+    VB_EVENT_SNAPSHOT,        /* the set of snapshots of a domain changed */
+    VB_EVENT_INTERFACE,       /* an interface appeared, vanished or changed state */
+    VB_EVENT_NWFILTER,
+} VbEventKind;
+
+typedef enum {
+    VB_PRESENCE_SAME,         /* the object existed before and still does */
+    VB_PRESENCE_APPEARED,     /* announce the new object */
+    VB_PRESENCE_GONE,         /* the object is gone after this event */
+} VbPresence;
+
+typedef struct {
+    VbEventKind kind;
+    const char *key;          /* UUID, name, or key of the object */
+    int event;
+    int detail;
+    VbPresence presence;
+    const char *text;
+} VbEvent;
+
+typedef void (*VbEventSink)(VbConn *conn, const VbEvent *event, gpointer user_data);
+
+/* ---- host facts ---- */
+
+typedef struct {
+    char model[32];
+    guint64 memory_kib;
+    guint cpus, mhz, nodes, sockets, cores, threads;
+} VbNodeInfo;
+
+typedef struct {
+    int state;
+    guint64 max_mem_kib;
+    guint64 memory_kib;
+    guint vcpus;
+    guint64 cpu_time_ns;
+} VbDomainInfo;
+
+typedef struct {
+    guint64 capacity, allocation, physical;
+} VbBlockInfo;
+
+/* ---- the vtable ---- */
+
+typedef struct {
+    const char *name;        /* "Test", "QEMU": the connection object's path component */
+    const char *type;        /* virConnectGetType: "TEST", "QEMU" */
+
+    gboolean (*open)(VbConn *conn, GError **error);
+    void (*close)(VbConn *conn);
+
+    /* connection */
+    gboolean (*get_version)(VbConn *conn, guint64 *version, GError **error);
+    char *(*get_hostname)(VbConn *conn, GError **error);
+    char *(*get_capabilities)(VbConn *conn, GError **error);
+    char *(*get_sysinfo)(VbConn *conn, guint flags, GError **error);
+    char *(*get_domain_capabilities)(VbConn *conn, const char *emulator, const char *arch,
+                                     const char *machine, const char *virttype, guint flags, GError **error);
+    gboolean (*node_get_info)(VbConn *conn, VbNodeInfo *info, GError **error);
+    GArray *(*node_get_cpu_map)(VbConn *conn, guint flags, GError **error);    /* gboolean per CPU */
+    GHashTable *(*node_get_memory_stats)(VbConn *conn, int cell, guint flags, GError **error);
+    GHashTable *(*node_get_cpu_stats)(VbConn *conn, int cpu, guint flags, GError **error);
+    gboolean (*node_get_free_memory)(VbConn *conn, guint64 *bytes, GError **error);
+    GStrv (*get_cpu_model_names)(VbConn *conn, const char *arch, guint flags, GError **error);
+    gboolean (*node_get_security_model)(VbConn *conn, char **model, char **doi, GError **error);
+
+    /* domains */
+    VbDomainObj *(*domain_define_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    VbDomainObj *(*domain_create_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    gboolean (*domain_restore)(VbConn *conn, const char *from, const char *xml, guint flags, GError **error);
+    char *(*domain_save_image_get_xml_desc)(VbConn *conn, const char *file, guint flags, GError **error);
+    gboolean (*domain_save_image_define_xml)(VbConn *conn, const char *file, const char *xml, guint flags, GError **error);
+    gboolean (*domain_create)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_destroy)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_shutdown)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_reboot)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_reset)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_suspend)(VbConn *conn, VbDomainObj *dom, GError **error);
+    gboolean (*domain_resume)(VbConn *conn, VbDomainObj *dom, GError **error);
+    gboolean (*domain_undefine)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    char *(*domain_get_xml_desc)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_set_autostart)(VbConn *conn, VbDomainObj *dom, gboolean autostart, GError **error);
+    gboolean (*domain_get_info)(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError **error);
+    gboolean (*domain_get_vcpus_flags)(VbConn *conn, VbDomainObj *dom, guint flags, guint *count, GError **error);
+    gboolean (*domain_set_vcpus_flags)(VbConn *conn, VbDomainObj *dom, guint count, guint flags, GError **error);
+    gboolean (*domain_pin_vcpu)(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags, GError **error);
+    GPtrArray *(*domain_get_vcpu_pin_info)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_set_memory_flags)(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GError **error);
+    GHashTable *(*domain_get_memory_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_managed_save)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_managed_save_remove)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_save)(VbConn *conn, VbDomainObj *dom, const char *to, const char *xml, guint flags, GError **error);
+    char *(*domain_get_metadata)(VbConn *conn, VbDomainObj *dom, int type, const char *uri, guint flags, GError **error);
+    gboolean (*domain_set_metadata)(VbConn *conn, VbDomainObj *dom, int type, const char *metadata,
+                                    const char *key, const char *uri, guint flags, GError **error);
+    gboolean (*domain_rename)(VbConn *conn, VbDomainObj *dom, const char *name, guint flags, GError **error);
+    gboolean (*domain_get_block_info)(VbConn *conn, VbDomainObj *dom, const char *disk, VbBlockInfo *info, GError **error);
+    GHashTable *(*domain_block_stats)(VbConn *conn, VbDomainObj *dom, const char *disk, GError **error);
+    GHashTable *(*domain_interface_stats)(VbConn *conn, VbDomainObj *dom, const char *device, GError **error);
+    GHashTable *(*domain_memory_stats)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_get_time)(VbConn *conn, VbDomainObj *dom, gint64 *seconds, guint *nseconds, GError **error);
+    char *(*domain_get_scheduler_type)(VbConn *conn, VbDomainObj *dom, int *nparams, GError **error);
+    GHashTable *(*domain_get_scheduler_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    char *(*domain_get_hostname)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_send_key)(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys, guint flags, GError **error);
+    gboolean (*domain_inject_nmi)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_attach_device)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+    gboolean (*domain_detach_device)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+
+    /* snapshots */
+    VbSnapshotObj *(*snapshot_create_xml)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+    gboolean (*snapshot_revert)(VbConn *conn, VbDomainObj *dom, VbSnapshotObj *snap, guint flags, GError **error);
+    gboolean (*snapshot_delete)(VbConn *conn, VbDomainObj *dom, VbSnapshotObj *snap, guint flags, GError **error);
+
+    /* networks */
+    VbNetworkObj *(*network_define_xml)(VbConn *conn, const char *xml, GError **error);
+    VbNetworkObj *(*network_create_xml)(VbConn *conn, const char *xml, GError **error);
+    gboolean (*network_create)(VbConn *conn, VbNetworkObj *net, GError **error);
+    gboolean (*network_destroy)(VbConn *conn, VbNetworkObj *net, GError **error);
+    gboolean (*network_undefine)(VbConn *conn, VbNetworkObj *net, GError **error);
+    gboolean (*network_set_autostart)(VbConn *conn, VbNetworkObj *net, gboolean autostart, GError **error);
+    char *(*network_get_xml_desc)(VbConn *conn, VbNetworkObj *net, guint flags, GError **error);
+    gboolean (*network_update)(VbConn *conn, VbNetworkObj *net, guint command, guint section, int parent_index,
+                               const char *xml, guint flags, GError **error);
+    GPtrArray *(*network_get_dhcp_leases)(VbConn *conn, VbNetworkObj *net, const char *mac, guint flags, GError **error);
+
+    /* node devices */
+    VbNodeDeviceObj *(*node_device_create_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    gboolean (*node_device_destroy)(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+    gboolean (*node_device_detach)(VbConn *conn, VbNodeDeviceObj *dev, const char *driver, guint flags, GError **error);
+    gboolean (*node_device_reattach)(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+    gboolean (*node_device_reset)(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+
+    /* storage */
+    VbStoragePoolObj *(*pool_define_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    VbStoragePoolObj *(*pool_create_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    gboolean (*pool_build)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **error);
+    gboolean (*pool_create)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **error);
+    gboolean (*pool_delete)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **error);
+    gboolean (*pool_destroy)(VbConn *conn, VbStoragePoolObj *pool, GError **error);
+    gboolean (*pool_undefine)(VbConn *conn, VbStoragePoolObj *pool, GError **error);
+    gboolean (*pool_refresh)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **error);
+    gboolean (*pool_set_autostart)(VbConn *conn, VbStoragePoolObj *pool, gboolean autostart, GError **error);
+    char *(*pool_get_xml_desc)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **error);
+    char *(*find_pool_sources)(VbConn *conn, const char *type, const char *spec, guint flags, GError **error);
+    VbStorageVolObj *(*vol_create_xml)(VbConn *conn, VbStoragePoolObj *pool, const char *xml, guint flags, GError **error);
+    VbStorageVolObj *(*vol_create_xml_from)(VbConn *conn, VbStoragePoolObj *pool, const char *xml,
+                                            VbStorageVolObj *from, guint flags, GError **error);
+    gboolean (*vol_delete)(VbConn *conn, VbStorageVolObj *vol, guint flags, GError **error);
+    gboolean (*vol_resize)(VbConn *conn, VbStorageVolObj *vol, guint64 capacity, guint flags, GError **error);
+    gboolean (*vol_wipe)(VbConn *conn, VbStorageVolObj *vol, guint pattern, guint flags, GError **error);
+    char *(*vol_get_xml_desc)(VbConn *conn, VbStorageVolObj *vol, guint flags, GError **error);
+
+    /* host interfaces */
+    VbInterfaceObj *(*interface_define_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    gboolean (*interface_undefine)(VbConn *conn, VbInterfaceObj *iface, GError **error);
+    gboolean (*interface_create)(VbConn *conn, VbInterfaceObj *iface, guint flags, GError **error);
+    gboolean (*interface_destroy)(VbConn *conn, VbInterfaceObj *iface, guint flags, GError **error);
+    gboolean (*interface_change_begin)(VbConn *conn, guint flags, GError **error);
+    gboolean (*interface_change_commit)(VbConn *conn, guint flags, GError **error);
+    gboolean (*interface_change_rollback)(VbConn *conn, guint flags, GError **error);
+
+    /* secrets */
+    VbSecretObj *(*secret_define_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
+    gboolean (*secret_undefine)(VbConn *conn, VbSecretObj *secret, GError **error);
+    gboolean (*secret_set_value)(VbConn *conn, VbSecretObj *secret, GBytes *value, guint flags, GError **error);
+    GBytes *(*secret_get_value)(VbConn *conn, VbSecretObj *secret, guint flags, GError **error);
+
+    /* network filters */
+    VbNWFilterObj *(*nwfilter_define_xml)(VbConn *conn, const char *xml, GError **error);
+    gboolean (*nwfilter_undefine)(VbConn *conn, VbNWFilterObj *filter, GError **error);
+} VbDriver;
+
+/* One open connection to a driver, e.g. test:///default. */
+struct _VbConn {
+    const VbDriver *driver;
+    char *uri;
+    gpointer priv;           /* driver state */
+    VbObjList *domains;      /* VbDomainObj by UUID, and by name */
+    VbObjList *networks;
+    VbObjList *node_devices; /* by name */
+    VbObjList *pools;
+    VbObjList *interfaces;   /* by name; MAC is looked up by scanning */
+    VbObjList *secrets;
+    VbObjList *nwfilters;
+    GHashTable *domains_by_id;   /* int -> VbDomainObj (borrowed) */
+    VbEventSink sink;
+    gpointer sink_data;
+};
+
+/* Raises "not supported by the connection driver: @api" when @supported is FALSE. */
+gboolean vb_driver_supports(gboolean supported, const char *api, GError **error);
+#define VB_DRIVER_CALL(conn, op, api, error, ...) \
+    (vb_driver_supports((conn)->driver->op != NULL, (api), (error)) \
+         ? (conn)->driver->op((conn), ##__VA_ARGS__, (error)) : 0)
+
+VbConn *vb_conn_open(const VbDriver *driver, const char *uri, GError **error);
+void vb_conn_free(VbConn *conn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbConn, vb_conn_free)
+void vb_conn_set_sink(VbConn *conn, VbEventSink sink, gpointer user_data);
+void vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence);
+void vb_conn_emit_text(VbConn *conn, VbEventKind kind, const char *key, int detail, const char *text);
+
+/* Lookups shared by all drivers; they raise libvirt's "not found" errors. */
+VbDomainObj *vb_conn_domain_by_uuid(VbConn *conn, const char *uuid, GError **error);
+VbDomainObj *vb_conn_domain_by_name(VbConn *conn, const char *name, GError **error);
+VbDomainObj *vb_conn_domain_by_id(VbConn *conn, int id, GError **error);
+VbNetworkObj *vb_conn_network_by_uuid(VbConn *conn, const char *uuid, GError **error);
+VbNetworkObj *vb_conn_network_by_name(VbConn *conn, const char *name, GError **error);
+VbNodeDeviceObj *vb_conn_node_device_by_name(VbConn *conn, const char *name, GError **error);
+VbNodeDeviceObj *vb_conn_node_device_by_wwn(VbConn *conn, const char *wwnn, const char *wwpn, GError **error);
+VbStoragePoolObj *vb_conn_pool_by_uuid(VbConn *conn, const char *uuid, GError **error);
+VbStoragePoolObj *vb_conn_pool_by_name(VbConn *conn, const char *name, GError **error);
+VbStorageVolObj *vb_conn_vol_by_key(VbConn *conn, const char *key, GError **error);
+VbStorageVolObj *vb_conn_vol_by_path(VbConn *conn, const char *path, GError **error);
+VbStorageVolObj *vb_pool_vol_by_name(VbStoragePoolObj *pool, const char *name, GError **error);
+VbInterfaceObj *vb_conn_interface_by_name(VbConn *conn, const char *name, GError **error);
+VbInterfaceObj *vb_conn_interface_by_mac(VbConn *conn, const char *mac, GError **error);
+VbSecretObj *vb_conn_secret_by_uuid(VbConn *conn, const char *uuid, GError **error);
+VbSecretObj *vb_conn_secret_by_usage(VbConn *conn, int usage_type, const char *usage_id, GError **error);
+VbNWFilterObj *vb_conn_nwfilter_by_uuid(VbConn *conn, const char *uuid, GError **error);
+VbNWFilterObj *vb_conn_nwfilter_by_name(VbConn *conn, const char *name, GError **error);
+VbSnapshotObj *vb_domain_snapshot_by_name(VbDomainObj *dom, const char *name, GError **error);
+
+/* Shared object helpers. */
+VbDomainObj *vb_domain_obj_new(VbDomainDef *def);
+void vb_domain_obj_free(VbDomainObj *dom);
+/* The definition the next start uses: the pending persistent one if any. */
+VbDomainDef *vb_domain_obj_persistent_def(VbDomainObj *dom);
+gboolean vb_domain_obj_is_active(const VbDomainObj *dom);
+void vb_domain_obj_set_state(VbDomainObj *dom, int state, int reason);
+void vb_conn_domain_add(VbConn *conn, VbDomainObj *dom);
+void vb_conn_domain_remove(VbConn *conn, VbDomainObj *dom);
+void vb_conn_domain_set_id(VbConn *conn, VbDomainObj *dom, int id);
+/* TRUE when @dom matches libvirt's virConnectListAllDomains @flags. */
+gboolean vb_domain_obj_matches(const VbDomainObj *dom, guint flags);
+
+VbNetworkObj *vb_network_obj_new(VbNetworkDef *def);
+void vb_network_obj_free(VbNetworkObj *net);
+VbStoragePoolObj *vb_pool_obj_new(VbStoragePoolDef *def);
+void vb_pool_obj_free(VbStoragePoolObj *pool);
+VbStorageVolObj *vb_vol_obj_new(VbStoragePoolObj *pool, VbStorageVolDef *def);
+void vb_vol_obj_free(VbStorageVolObj *vol);
+void vb_node_device_obj_free(VbNodeDeviceObj *dev);
+void vb_interface_obj_free(VbInterfaceObj *iface);
+void vb_secret_obj_free(VbSecretObj *secret);
+void vb_nwfilter_obj_free(VbNWFilterObj *filter);
+void vb_snapshot_obj_free(VbSnapshotObj *snap);
