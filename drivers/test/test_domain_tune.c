@@ -1,0 +1,492 @@
+/* test_domain_tune.c: vCPUs, pinning, memory and metadata of test driver domains */
+#include <string.h>
+
+#include "drivers/test/test_private.h"
+
+#define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
+#define TEST_MEMORY_UNLIMITED 9007199254740991ull   /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
+
+VbDomainDef *
+test_domain_get_one_def(VbDomainObj *dom, guint flags, gboolean *live, GError **error)
+{
+    gboolean active = vb_domain_obj_is_active(dom);
+    gboolean want_live = (flags & TEST_AFFECT) ? (flags & VB_AFFECT_LIVE) != 0 : active;
+
+    if ((flags & TEST_AFFECT) == TEST_AFFECT) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "flags 'affect live' and 'affect config' are mutually exclusive");
+        return NULL;
+    }
+    if (want_live && !active) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
+        return NULL;
+    }
+    if (!want_live && !dom->persistent) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
+        return NULL;
+    }
+    if (live)
+        *live = want_live;
+    return want_live ? dom->def : vb_domain_obj_persistent_def(dom);
+}
+
+/* libvirt's virDomainObjGetDefs: the live and/or the persistent definition @flags select. */
+static gboolean
+get_defs(VbDomainObj *dom, guint flags, VbDomainDef **live, VbDomainDef **config, GError **error)
+{
+    if (!(flags & TEST_AFFECT))
+        flags |= vb_domain_obj_is_active(dom) ? VB_AFFECT_LIVE : VB_AFFECT_CONFIG;
+    if ((flags & VB_AFFECT_LIVE) && !vb_domain_obj_is_active(dom)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
+        return FALSE;
+    }
+    if ((flags & VB_AFFECT_CONFIG) && !dom->persistent) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
+        return FALSE;
+    }
+    *live = (flags & VB_AFFECT_LIVE) ? dom->def : NULL;
+    *config = (flags & VB_AFFECT_CONFIG) ? vb_domain_obj_persistent_def(dom) : NULL;
+    return TRUE;
+}
+
+gboolean
+test_domain_get_info(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError **error)
+{
+    guint vcpus = vb_domain_def_vcpus_current(dom->def);
+    gint64 running_us = vb_domain_obj_is_active(dom) ? g_get_monotonic_time() - dom->started_at : 0;
+
+    info->state = dom->state;
+    info->max_mem_kib = dom->def->memory_kib;
+    info->memory_kib = dom->def->current_memory_kib;
+    info->vcpus = vcpus;
+    info->cpu_time_ns = (guint64)MAX(running_us, 0) * 1000 * vcpus;
+    return TRUE;
+}
+
+/* ---- vCPUs ---- */
+
+gboolean
+test_domain_get_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint flags, guint *count, GError **error)
+{
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, TEST_AFFECT | VB_VCPU_MAXIMUM | VB_VCPU_GUEST, "virDomainGetVcpusFlags", error))
+        return FALSE;
+    if ((flags & VB_VCPU_GUEST) && (flags & VB_AFFECT_CONFIG)) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "invalid flag combination: 'guest' needs the live definition");
+        return FALSE;
+    }
+    if (!(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        return FALSE;
+    *count = (flags & VB_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_vcpus_current(def);
+    return TRUE;
+}
+
+static void
+set_current_vcpus(VbDomainDef *def, guint count)
+{
+    def->vcpus_current = count == def->vcpus ? 0 : count;
+}
+
+static gboolean
+check_vcpu_count(VbDomainDef *live, VbDomainDef *config, guint count, guint flags, GError **error)
+{
+    if (count == 0) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "nvcpus in virDomainSetVcpusFlags must not be zero");
+        return FALSE;
+    }
+    if (count > TEST_MAX_VCPUS) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "requested cpu amount exceeds maximum supported amount (%u > %d)",
+                     count, TEST_MAX_VCPUS);
+        return FALSE;
+    }
+    if (live && (flags & VB_VCPU_MAXIMUM)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "maximum vcpu count of a live domain can't be modified");
+        return FALSE;
+    }
+    if ((live && live->vcpus < count) || (config && !(flags & VB_VCPU_MAXIMUM) && config->vcpus < count)) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "requested cpu amount exceeds maximum (%u > %u)", count,
+                     live && live->vcpus < count ? live->vcpus : config->vcpus);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+test_domain_set_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint count, guint flags, GError **error)
+{
+    VbDomainDef *live, *config;
+
+    if (!vb_check_flags(flags, TEST_AFFECT | VB_VCPU_MAXIMUM, "virDomainSetVcpusFlags", error) ||
+        !get_defs(dom, flags, &live, &config, error) ||
+        !check_vcpu_count(live, config, count, flags, error))
+        return FALSE;
+    if (live)
+        set_current_vcpus(live, count);
+    if (config && (flags & VB_VCPU_MAXIMUM)) {
+        guint current = MIN(vb_domain_def_vcpus_current(config), count);
+        config->vcpus = count;
+        set_current_vcpus(config, current);
+    } else if (config) {
+        set_current_vcpus(config, count);
+    }
+    return TRUE;
+}
+
+/* ---- pinning, kept as <vcpupin> in <cputune> like libvirt ---- */
+
+/* libvirt's bitmap syntax: "0-3,^2,5". */
+static gboolean
+parse_cpuset(const char *str, guint ncpus, GArray *map)
+{
+    g_auto(GStrv) parts = g_strsplit(str, ",", -1);
+
+    for (gchar **part = parts; *part; part++) {
+        const char *p = g_strstrip(*part);
+        gboolean negate = *p == '^';
+        guint64 first, last;
+        g_auto(GStrv) range = g_strsplit(p + negate, "-", 2);
+
+        if (!vb_parse_ull(range[0], &first))
+            return FALSE;
+        last = first;
+        if (range[1] && !vb_parse_ull(range[1], &last))
+            return FALSE;
+        for (guint64 cpu = first; cpu <= last && cpu < ncpus; cpu++)
+            g_array_index(map, gboolean, cpu) = !negate;
+    }
+    return TRUE;
+}
+
+static GArray *
+cpu_map_new(guint ncpus, gboolean value)
+{
+    GArray *map = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), ncpus);
+
+    g_array_set_size(map, ncpus);
+    for (guint i = 0; i < ncpus; i++)
+        g_array_index(map, gboolean, i) = value;
+    return map;
+}
+
+static char *
+format_cpuset(GArray *map)
+{
+    g_autoptr(GString) str = g_string_new(NULL);
+
+    for (guint i = 0; i < map->len; i++) {
+        guint end = i;
+
+        if (!g_array_index(map, gboolean, i))
+            continue;
+        while (end + 1 < map->len && g_array_index(map, gboolean, end + 1))
+            end++;
+        g_string_append_printf(str, "%s%u", str->len ? "," : "", i);
+        if (end > i)
+            g_string_append_printf(str, "-%u", end);
+        i = end;
+    }
+    return g_string_free(g_steal_pointer(&str), str->len == 0);
+}
+
+static const char *const after_vcpupin[] = {
+    "emulatorpin", "iothreadpin", "vcpusched", "iothreadsched", "emulatorsched", "cachetune", "memorytune", NULL,
+};
+
+/* The <vcpupin> of @vcpu, and the child a new one goes before (NULL: at the end), keeping
+ * libvirt's order: pins sorted by vCPU, ahead of the elements that follow them. */
+static xmlNodePtr
+find_vcpupin(xmlNodePtr cputune, guint vcpu, xmlNodePtr *before)
+{
+    xmlNodePtr found = NULL;
+
+    *before = NULL;
+    for (xmlNodePtr cur = vb_xml_child(cputune, NULL); cur; cur = vb_xml_next(cur, NULL)) {
+        guint id = G_MAXUINT;
+
+        if (!xmlStrEqual(cur->name, BAD_CAST "vcpupin")) {
+            if (!*before && g_strv_contains(after_vcpupin, (const char *)cur->name))
+                *before = cur;
+            continue;
+        }
+        vb_xml_prop_uint(cur, "vcpu", VB_XML_OPTIONAL, &id, NULL);
+        if (id == vcpu)
+            found = cur;
+        else if (id > vcpu && !*before)
+            *before = cur;
+    }
+    return found;
+}
+
+/* <cputune> written back in libvirt's style: pins as single-quoted one-liners. */
+static char *
+format_cputune(xmlNodePtr cputune)
+{
+    VbBuf buf;
+
+    vb_buf_init(&buf, 0);
+    vb_buf_add(&buf, "<cputune>\n");
+    buf.indent = 2;
+    for (xmlNodePtr cur = vb_xml_child(cputune, NULL); cur; cur = vb_xml_next(cur, NULL)) {
+        g_autofree char *vcpu = vb_xml_prop(cur, "vcpu");
+        g_autofree char *cpuset = vb_xml_prop(cur, "cpuset");
+        g_autofree char *other = NULL;
+
+        if (xmlStrEqual(cur->name, BAD_CAST "vcpupin") && vcpu && cpuset) {
+            vb_buf_escape(&buf, "<vcpupin vcpu='%s'", vcpu);
+            vb_buf_escape(&buf, " cpuset='%s'/>\n", cpuset);
+            continue;
+        }
+        other = vb_xml_node_dump(cur);
+        vb_buf_add_raw_xml(&buf, other);
+    }
+    buf.indent = 0;
+    vb_buf_add(&buf, "</cputune>\n");
+    return vb_buf_steal(&buf);
+}
+
+/* The <cputune> text with vCPU @vcpu pinned to @cpuset. */
+static char *
+cputune_with_pin(const char *cputune_xml, guint vcpu, const char *cpuset, GError **error)
+{
+    g_autoptr(xmlDoc) doc = cputune_xml ? vb_xml_parse(cputune_xml, "cputune", error) : xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root, pin, before;
+    g_autofree char *id = g_strdup_printf("%u", vcpu);
+
+    if (!doc)
+        return NULL;
+    if (!(root = xmlDocGetRootElement(doc)))
+        xmlDocSetRootElement(doc, root = xmlNewDocNode(doc, NULL, BAD_CAST "cputune", NULL));
+    if ((pin = find_vcpupin(root, vcpu, &before))) {
+        xmlUnlinkNode(pin);
+        xmlFreeNode(pin);
+    }
+    pin = xmlNewDocNode(doc, NULL, BAD_CAST "vcpupin", NULL);
+    xmlNewProp(pin, BAD_CAST "vcpu", BAD_CAST id);
+    xmlNewProp(pin, BAD_CAST "cpuset", BAD_CAST cpuset);
+    if (before)
+        xmlAddPrevSibling(before, pin);
+    else
+        xmlAddChild(root, pin);
+    return format_cputune(root);
+}
+
+static gboolean
+pin_def(VbDomainDef *def, guint vcpu, const char *cpuset, GError **error)
+{
+    char *xml;
+
+    if (vcpu >= vb_domain_def_vcpus_current(def)) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "requested vcpu '%u' is not present in the domain", vcpu);
+        return FALSE;
+    }
+    if (!(xml = cputune_with_pin(def->cputune_xml, vcpu, cpuset, error)))
+        return FALSE;
+    g_free(def->cputune_xml);
+    def->cputune_xml = xml;
+    return TRUE;
+}
+
+gboolean
+test_domain_pin_vcpu(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags, GError **error)
+{
+    guint ncpus = test_priv(conn)->node.cpus;
+    g_autoptr(GArray) map = cpu_map_new(ncpus, FALSE);
+    g_autofree char *cpuset = NULL;
+    VbDomainDef *live, *config;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinVcpuFlags", error) ||
+        !get_defs(dom, flags, &live, &config, error))
+        return FALSE;
+    for (guint i = 0; cpumap && i < MIN(cpumap->len, ncpus); i++)
+        g_array_index(map, gboolean, i) = g_array_index(cpumap, gboolean, i);
+    if (!(cpuset = format_cpuset(map))) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "Empty cpu list for pinning");
+        return FALSE;
+    }
+    if (live && config && vcpu >= vb_domain_def_vcpus_current(config)) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "requested vcpu '%u' is not present in the domain", vcpu);
+        return FALSE;
+    }
+    return (!live || pin_def(live, vcpu, cpuset, error)) && (!config || pin_def(config, vcpu, cpuset, error));
+}
+
+static GArray *
+vcpu_pin_map(const VbDomainDef *def, xmlNodePtr cputune, guint vcpu, guint ncpus)
+{
+    xmlNodePtr before;
+    xmlNodePtr pin = cputune ? find_vcpupin(cputune, vcpu, &before) : NULL;
+    g_autofree char *cpuset = pin ? vb_xml_prop(pin, "cpuset") : g_strdup(def->vcpu_cpuset);
+    GArray *map = cpu_map_new(ncpus, cpuset == NULL);
+
+    if (cpuset && !parse_cpuset(cpuset, ncpus, map)) {
+        g_array_unref(map);
+        map = cpu_map_new(ncpus, TRUE);
+    }
+    return map;
+}
+
+GPtrArray *
+test_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
+{
+    guint ncpus = test_priv(conn)->node.cpus;
+    g_autoptr(xmlDoc) doc = NULL;
+    VbDomainDef *def;
+    GPtrArray *maps;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetVcpuPinInfo", error) ||
+        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        return NULL;
+    if (def->cputune_xml)
+        doc = vb_xml_parse(def->cputune_xml, "cputune", NULL);
+    maps = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (guint i = 0; i < def->vcpus; i++)
+        g_ptr_array_add(maps, vcpu_pin_map(def, doc ? xmlDocGetRootElement(doc) : NULL, i, ncpus));
+    return maps;
+}
+
+/* ---- memory ---- */
+
+static gboolean
+set_max_memory(VbDomainDef *def, gboolean live, guint64 kib, GError **error)
+{
+    if (live) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot resize the maximum memory on an active domain");
+        return FALSE;
+    }
+    if (def->max_memory_kib && def->max_memory_kib < kib) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID,
+                     "cannot set initial memory size greater than the maximum memory size");
+        return FALSE;
+    }
+    def->memory_kib = kib;
+    def->current_memory_kib = MIN(def->current_memory_kib, kib);
+    return TRUE;
+}
+
+gboolean
+test_domain_set_memory_flags(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GError **error)
+{
+    gboolean live = FALSE;
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, TEST_AFFECT | VB_MEM_MAXIMUM, "virDomainSetMemoryFlags", error))
+        return FALSE;
+    if (kib == 0) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "memory in virDomainSetMemoryFlags must not be zero");
+        return FALSE;
+    }
+    if (!(def = test_domain_get_one_def(dom, flags, &live, error)))
+        return FALSE;
+    if (flags & VB_MEM_MAXIMUM)
+        return set_max_memory(def, live, kib, error);
+    if (kib > def->memory_kib) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "cannot set memory higher than max memory");
+        return FALSE;
+    }
+    def->current_memory_kib = kib;
+    return TRUE;
+}
+
+static void
+memtune_value(GHashTable *params, xmlNodePtr memtune, const char *name)
+{
+    xmlNodePtr node = vb_xml_child(memtune, name);
+    guint64 kib = TEST_MEMORY_UNLIMITED;
+
+    if (node && !vb_xml_scaled_kib(node, &kib, NULL))
+        kib = TEST_MEMORY_UNLIMITED;
+    test_stats_set(params, name, kib);
+}
+
+GHashTable *
+test_domain_get_memory_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNodePtr memtune = NULL;
+    GHashTable *params;
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetMemoryParameters", error) ||
+        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        return NULL;
+    if (def->memtune_xml && (doc = vb_xml_parse(def->memtune_xml, "memtune", NULL)))
+        memtune = xmlDocGetRootElement(doc);
+    params = test_stats_new();
+    memtune_value(params, memtune, "hard_limit");
+    memtune_value(params, memtune, "soft_limit");
+    memtune_value(params, memtune, "swap_hard_limit");
+    return params;
+}
+
+/* ---- metadata ---- */
+
+char *
+test_domain_get_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *uri, guint flags, GError **error)
+{
+    const char *value = NULL;
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetMetadata", error) ||
+        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        return NULL;
+    if (type == VB_METADATA_DESCRIPTION)
+        value = def->description;
+    else if (type == VB_METADATA_TITLE)
+        value = def->title;
+    else if (type == VB_METADATA_ELEMENT && uri && *uri)
+        value = vb_domain_def_get_metadata(def, uri);
+    else if (type != VB_METADATA_ELEMENT) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "unknown metadata type '%d'", type);
+        return NULL;
+    }
+    if (!value) {
+        vb_set_error(error, VB_ERR_NO_DOMAIN_METADATA, "Requested metadata element is not present");
+        return NULL;
+    }
+    return g_strdup(value);
+}
+
+static gboolean
+set_metadata_def(VbDomainDef *def, int type, const char *metadata, const char *key, const char *uri,
+                 GError **error)
+{
+    char **field = type == VB_METADATA_TITLE ? &def->title : &def->description;
+
+    if (type == VB_METADATA_ELEMENT)
+        return vb_domain_def_set_metadata(def, metadata, key, uri, error);
+    g_free(*field);
+    *field = metadata && *metadata ? g_strdup(metadata) : NULL;
+    return TRUE;
+}
+
+static gboolean
+check_metadata(int type, const char *metadata, GError **error)
+{
+    if (type < VB_METADATA_DESCRIPTION || type > VB_METADATA_ELEMENT) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "unknown metadata type '%d'", type);
+        return FALSE;
+    }
+    if (type == VB_METADATA_TITLE && metadata && strchr(metadata, '\n')) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "title can't contain newlines");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+test_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *metadata, const char *key,
+                         const char *uri, guint flags, GError **error)
+{
+    VbDomainDef *live, *config;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMetadata", error) ||
+        !check_metadata(type, metadata, error) ||
+        !get_defs(dom, flags, &live, &config, error))
+        return FALSE;
+    if ((live && !set_metadata_def(live, type, metadata, key, uri, error)) ||
+        (config && !set_metadata_def(config, type, metadata, key, uri, error)))
+        return FALSE;
+    vb_conn_emit_text(conn, VB_EVENT_DOMAIN_METADATA, dom->def->uuid, type,
+                      type == VB_METADATA_ELEMENT ? uri : NULL);
+    return TRUE;
+}
