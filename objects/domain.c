@@ -1,0 +1,753 @@
+/* domain.c: org.libvirt.Domain — one object per domain, at <conn>/domain/_<uuid> */
+#include "domain.h"
+
+#define DOM(call) ((VbDomainObj *)(call)->obj)
+#define CALL(call, op, api, error, ...) VB_DRIVER_CALL((call)->conn, op, api, error, DOM(call), __VA_ARGS__)
+
+/* ---- class plumbing ---- */
+
+static gpointer
+domain_lookup(VbConn *conn, const char *node, GError **error)
+{
+    char uuid[VB_UUID_STRING_LEN];
+
+    if (!vb_uuid_from_node(node, uuid)) {
+        g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT, "no domain object at '%s'", node);
+        return NULL;
+    }
+    return vb_conn_domain_by_uuid(conn, uuid, error);
+}
+
+static void
+domain_enumerate(VbConn *conn, GPtrArray *nodes)
+{
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, conn->domains->by_key);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_ptr_array_add(nodes, vb_uuid_node(key));
+}
+
+static void
+domain_details(gconstpointer obj, GPtrArray *details)
+{
+    const VbDomainObj *dom = obj;
+
+    g_ptr_array_add(details, (gpointer)"domain_name");
+    g_ptr_array_add(details, dom->def->name);
+    g_ptr_array_add(details, (gpointer)"domain_uuid");
+    g_ptr_array_add(details, (gpointer)dom->def->uuid);
+}
+
+char *
+vb_domain_path(const VbCall *call, const VbDomainObj *dom)
+{
+    return vb_object_path(call, &vb_domain_class, dom->def->uuid);
+}
+
+/* ---- properties ---- */
+
+static GVariant *get_active(VbCall *call, GError **error) { return g_variant_new_boolean(vb_domain_obj_is_active(DOM(call))); }
+static GVariant *get_autostart(VbCall *call, GError **error) { return g_variant_new_boolean(DOM(call)->autostart); }
+static GVariant *get_id(VbCall *call, GError **error) { return g_variant_new_uint32((guint32)DOM(call)->id); }
+static GVariant *get_name(VbCall *call, GError **error) { return g_variant_new_string(DOM(call)->def->name); }
+static GVariant *get_os_type(VbCall *call, GError **error) { return g_variant_new_string(DOM(call)->def->os_type); }
+static GVariant *get_persistent(VbCall *call, GError **error) { return g_variant_new_boolean(DOM(call)->persistent); }
+static GVariant *get_updated(VbCall *call, GError **error) { return g_variant_new_boolean(DOM(call)->updated); }
+static GVariant *get_uuid(VbCall *call, GError **error) { return g_variant_new_string(DOM(call)->def->uuid); }
+
+static GVariant *
+get_scheduler_type(VbCall *call, GError **error)
+{
+    int nparams = 0;
+    g_autofree char *type = CALL(call, domain_get_scheduler_type, "virDomainGetSchedulerType", error, &nparams);
+
+    return type ? g_variant_new("(si)", type, nparams) : NULL;
+}
+
+static gboolean
+set_autostart(VbCall *call, GVariant *value, GError **error)
+{
+    if (!CALL(call, domain_set_autostart, "virDomainSetAutostart", error, g_variant_get_boolean(value)))
+        return FALSE;
+    call->notify(call, "Autostart");
+    return TRUE;
+}
+
+/* ---- lifecycle ---- */
+
+static GVariant *
+domain_create(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_create, "virDomainCreateWithFlags", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_destroy(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_destroy, "virDomainDestroyFlags", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_shutdown(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_shutdown, "virDomainShutdownFlags", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_reboot(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_reboot, "virDomainReboot", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_reset(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_reset, "virDomainReset", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_suspend(VbCall *call, GVariant *args, GError **error)
+{
+    return VB_DRIVER_CALL(call->conn, domain_suspend, "virDomainSuspend", error, DOM(call)) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_resume(VbCall *call, GVariant *args, GError **error)
+{
+    return VB_DRIVER_CALL(call->conn, domain_resume, "virDomainResume", error, DOM(call)) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_undefine(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_undefine, "virDomainUndefineFlags", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_managed_save(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_managed_save, "virDomainManagedSave", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_managed_save_remove(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_managed_save_remove, "virDomainManagedSaveRemove", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_has_managed_save(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!vb_check_flags(flags, 0, "virDomainHasManagedSaveImage", error))
+        return NULL;
+    return g_variant_new("(b)", DOM(call)->has_managed_save);
+}
+
+static GVariant *
+domain_save(VbCall *call, GVariant *args, GError **error)
+{
+    const char *to, *xml;
+    guint flags;
+
+    g_variant_get(args, "(&s&su)", &to, &xml, &flags);
+    return CALL(call, domain_save, "virDomainSaveFlags", error, to, *xml ? xml : NULL, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_rename(VbCall *call, GVariant *args, GError **error)
+{
+    const char *name;
+    guint flags;
+
+    g_variant_get(args, "(&su)", &name, &flags);
+    if (!CALL(call, domain_rename, "virDomainRename", error, name, flags))
+        return NULL;
+    return g_variant_new("()");
+}
+
+/* ---- state and description ---- */
+
+static GVariant *
+domain_get_xml_desc(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autofree char *xml = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    xml = CALL(call, domain_get_xml_desc, "virDomainGetXMLDesc", error, flags);
+    return xml ? g_variant_new("(s)", xml) : NULL;
+}
+
+static GVariant *
+domain_get_state(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!vb_check_flags(flags, 0, "virDomainGetState", error))
+        return NULL;
+    return g_variant_new("((ii))", DOM(call)->state, DOM(call)->reason);
+}
+
+static GVariant *
+domain_get_metadata(VbCall *call, GVariant *args, GError **error)
+{
+    int type;
+    const char *uri;
+    guint flags;
+    g_autofree char *text = NULL;
+
+    g_variant_get(args, "(i&su)", &type, &uri, &flags);
+    text = CALL(call, domain_get_metadata, "virDomainGetMetadata", error, type, *uri ? uri : NULL, flags);
+    return text ? g_variant_new("(s)", text) : NULL;
+}
+
+static GVariant *
+domain_set_metadata(VbCall *call, GVariant *args, GError **error)
+{
+    int type;
+    const char *metadata, *key, *uri;
+    guint flags;
+
+    g_variant_get(args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
+    if (!CALL(call, domain_set_metadata, "virDomainSetMetadata", error, type, *metadata ? metadata : NULL,
+              *key ? key : NULL, *uri ? uri : NULL, flags))
+        return NULL;
+    return g_variant_new("()");
+}
+
+static GVariant *
+domain_get_hostname(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autofree char *hostname = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    hostname = CALL(call, domain_get_hostname, "virDomainGetHostname", error, flags);
+    return hostname ? g_variant_new("(s)", hostname) : NULL;
+}
+
+static GVariant *
+domain_get_time(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    gint64 seconds = 0;
+    guint nseconds = 0;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!vb_check_flags(flags, 0, "virDomainGetTime", error) ||
+        !VB_DRIVER_CALL(call->conn, domain_get_time, "virDomainGetTime", error, DOM(call), &seconds, &nseconds))
+        return NULL;
+    return g_variant_new("((tu))", (guint64)seconds, nseconds);
+}
+
+/* ---- vCPUs and memory ---- */
+
+static GVariant *
+domain_get_vcpus(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags, count = 0;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!CALL(call, domain_get_vcpus_flags, "virDomainGetVcpusFlags", error, flags, &count))
+        return NULL;
+    return g_variant_new("(u)", count);
+}
+
+static GVariant *
+domain_set_vcpus(VbCall *call, GVariant *args, GError **error)
+{
+    guint count, flags;
+
+    g_variant_get(args, "(uu)", &count, &flags);
+    return CALL(call, domain_set_vcpus_flags, "virDomainSetVcpusFlags", error, count, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_pin_vcpu(VbCall *call, GVariant *args, GError **error)
+{
+    guint vcpu, flags;
+    g_autoptr(GVariant) map = NULL;
+    g_autoptr(GArray) cpumap = NULL;
+
+    g_variant_get(args, "(u@abu)", &vcpu, &map, &flags);
+    cpumap = vb_variant_to_cpumap(map);
+    return CALL(call, domain_pin_vcpu, "virDomainPinVcpuFlags", error, vcpu, cpumap, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_get_vcpu_pin_info(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autoptr(GPtrArray) maps = NULL;
+    GVariantBuilder builder;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(maps = CALL(call, domain_get_vcpu_pin_info, "virDomainGetVcpuPinInfo", error, flags)))
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("aab"));
+    for (guint i = 0; i < maps->len; i++)
+        g_variant_builder_add_value(&builder, vb_cpumap_to_variant(g_ptr_array_index(maps, i)));
+    return g_variant_new("(@aab)", g_variant_builder_end(&builder));
+}
+
+static GVariant *
+domain_set_memory(VbCall *call, GVariant *args, GError **error)
+{
+    guint64 memory;
+    guint flags;
+
+    g_variant_get(args, "(tu)", &memory, &flags);
+    return CALL(call, domain_set_memory_flags, "virDomainSetMemoryFlags", error, memory, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_get_memory_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autoptr(GHashTable) params = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(params = CALL(call, domain_get_memory_parameters, "virDomainGetMemoryParameters", error, flags)))
+        return NULL;
+    return g_variant_new("(@a{sv})", vb_ull_table_to_variant(params, "a{sv}"));
+}
+
+static GVariant *
+domain_get_scheduler_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autoptr(GHashTable) params = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(params = CALL(call, domain_get_scheduler_parameters, "virDomainGetSchedulerParametersFlags", error, flags)))
+        return NULL;
+    return g_variant_new("(@a{sv})", vb_ull_table_to_variant(params, "a{sv}"));
+}
+
+/* virDomainMemoryStatTags, indexed by tag */
+static const char *const memory_stat_tags[] = {
+    "swap_in", "swap_out", "major_fault", "minor_fault", "unused", "available", "actual_balloon",
+    "rss", "usable", "last_update", "disk_caches", "hugetlb_pgalloc", "hugetlb_pgfail", NULL,
+};
+
+static int
+strv_index(const char *const *strv, const char *str)
+{
+    for (int i = 0; strv[i]; i++) {
+        if (g_str_equal(strv[i], str))
+            return i;
+    }
+    return -1;
+}
+
+static GVariant *
+domain_memory_stats(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autoptr(GHashTable) stats = NULL;
+    GVariantBuilder builder;
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(stats = CALL(call, domain_memory_stats, "virDomainMemoryStats", error, flags)))
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a{it}"));
+    g_hash_table_iter_init(&iter, stats);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        int tag = strv_index(memory_stat_tags, key);
+        if (tag >= 0)
+            g_variant_builder_add(&builder, "{it}", tag, *(guint64 *)value);
+    }
+    return g_variant_new("(@a{it})", g_variant_builder_end(&builder));
+}
+
+/* ---- devices and input ---- */
+
+static GVariant *
+domain_send_key(VbCall *call, GVariant *args, GError **error)
+{
+    guint codeset, holdtime, flags, key;
+    g_autoptr(GVariantIter) iter = NULL;
+    g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(guint));
+
+    g_variant_get(args, "(uuauu)", &codeset, &holdtime, &iter, &flags);
+    while (g_variant_iter_next(iter, "u", &key))
+        g_array_append_val(keys, key);
+    return CALL(call, domain_send_key, "virDomainSendKey", error, codeset, holdtime, keys, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_inject_nmi(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return CALL(call, domain_inject_nmi, "virDomainInjectNMI", error, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_attach_device(VbCall *call, GVariant *args, GError **error)
+{
+    const char *xml;
+    guint flags;
+
+    g_variant_get(args, "(&su)", &xml, &flags);
+    return CALL(call, domain_attach_device, "virDomainAttachDeviceFlags", error, xml, flags) ? g_variant_new("()") : NULL;
+}
+
+static GVariant *
+domain_detach_device(VbCall *call, GVariant *args, GError **error)
+{
+    const char *xml;
+    guint flags;
+
+    g_variant_get(args, "(&su)", &xml, &flags);
+    return CALL(call, domain_detach_device, "virDomainDetachDeviceFlags", error, xml, flags) ? g_variant_new("()") : NULL;
+}
+
+/* ---- statistics (virDomainListGetStats) ---- */
+
+static void
+stats_state(GVariantBuilder *b, VbDomainObj *dom)
+{
+    vb_params_add(b, "state.state", g_variant_new_int32(dom->state));
+    vb_params_add(b, "state.reason", g_variant_new_int32(dom->reason));
+}
+
+static void
+stats_cpu_and_balloon(VbCall *call, GVariantBuilder *b, VbDomainObj *dom, guint stats)
+{
+    VbDomainInfo info = { 0 };
+
+    if (!call->conn->driver->domain_get_info || !call->conn->driver->domain_get_info(call->conn, dom, &info, NULL))
+        return;
+    if (stats & VB_STATS_CPU_TOTAL)
+        vb_params_add(b, "cpu.time", g_variant_new_uint64(info.cpu_time_ns));
+    if (stats & VB_STATS_BALLOON) {
+        vb_params_add(b, "balloon.current", g_variant_new_uint64(info.memory_kib));
+        vb_params_add(b, "balloon.maximum", g_variant_new_uint64(info.max_mem_kib));
+        if (vb_domain_obj_is_active(dom))
+            vb_params_add(b, "balloon.rss", g_variant_new_uint64(info.memory_kib));
+    }
+}
+
+static void
+stats_vcpu(GVariantBuilder *b, VbDomainObj *dom)
+{
+    guint current = vb_domain_def_vcpus_current(dom->def);
+    gint64 running_ns = vb_domain_obj_is_active(dom) ? (g_get_monotonic_time() - dom->started_at) * 1000 : 0;
+
+    vb_params_add(b, "vcpu.current", g_variant_new_uint32(current));
+    vb_params_add(b, "vcpu.maximum", g_variant_new_uint32(dom->def->vcpus));
+    for (guint i = 0; vb_domain_obj_is_active(dom) && i < current; i++) {
+        g_autofree char *state = g_strdup_printf("vcpu.%u.state", i);
+        g_autofree char *time = g_strdup_printf("vcpu.%u.time", i);
+        vb_params_add(b, state, g_variant_new_int32(1));
+        vb_params_add(b, time, g_variant_new_uint64((guint64)running_ns / current));
+    }
+}
+
+static void
+stats_block(VbCall *call, GVariantBuilder *b, VbDomainObj *dom)
+{
+    guint count = vb_domain_def_count_devices(dom->def, VB_DEVICE_DISK);
+
+    vb_params_add(b, "block.count", g_variant_new_uint32(count));
+    for (guint i = 0; i < count; i++) {
+        VbDiskDef *disk = vb_domain_def_nth_disk(dom->def, i);
+        VbBlockInfo info = { 0 };
+        g_autofree char *prefix = g_strdup_printf("block.%u.", i);
+        g_autofree char *name = g_strconcat(prefix, "name", NULL);
+
+        vb_params_add(b, name, g_variant_new_string(disk->target_dev));
+        if (disk->source_file) {
+            g_autofree char *path = g_strconcat(prefix, "path", NULL);
+            vb_params_add(b, path, g_variant_new_string(disk->source_file));
+        }
+        if (call->conn->driver->domain_get_block_info &&
+            call->conn->driver->domain_get_block_info(call->conn, dom, disk->target_dev, &info, NULL)) {
+            g_autofree char *alloc = g_strconcat(prefix, "allocation", NULL);
+            g_autofree char *cap = g_strconcat(prefix, "capacity", NULL);
+            g_autofree char *phys = g_strconcat(prefix, "physical", NULL);
+            vb_params_add(b, alloc, g_variant_new_uint64(info.allocation));
+            vb_params_add(b, cap, g_variant_new_uint64(info.capacity));
+            vb_params_add(b, phys, g_variant_new_uint64(info.physical));
+        }
+    }
+}
+
+static void
+stats_net(GVariantBuilder *b, VbDomainObj *dom)
+{
+    guint count = vb_domain_def_count_devices(dom->def, VB_DEVICE_INTERFACE);
+    guint n = 0;
+
+    vb_params_add(b, "net.count", g_variant_new_uint32(count));
+    for (guint i = 0; i < dom->def->devices->len; i++) {
+        VbDeviceDef *dev = g_ptr_array_index(dom->def->devices, i);
+        if (!dev->net)
+            continue;
+        g_autofree char *key = g_strdup_printf("net.%u.name", n++);
+        vb_params_add(b, key, g_variant_new_string(dev->net->target_dev ? dev->net->target_dev : dev->net->mac));
+    }
+}
+
+GVariant *
+vb_domain_stats(VbCall *call, VbDomainObj *dom, guint stats)
+{
+    GVariantBuilder b;
+
+    if (stats == 0)
+        stats = VB_STATS_STATE | VB_STATS_CPU_TOTAL | VB_STATS_BALLOON | VB_STATS_VCPU |
+                VB_STATS_INTERFACE | VB_STATS_BLOCK;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+    if (stats & VB_STATS_STATE)
+        stats_state(&b, dom);
+    if (stats & (VB_STATS_CPU_TOTAL | VB_STATS_BALLOON))
+        stats_cpu_and_balloon(call, &b, dom, stats);
+    if (stats & VB_STATS_VCPU)
+        stats_vcpu(&b, dom);
+    if (stats & VB_STATS_INTERFACE)
+        stats_net(&b, dom);
+    if (stats & VB_STATS_BLOCK)
+        stats_block(call, &b, dom);
+    return g_variant_builder_end(&b);
+}
+
+static GVariant *
+domain_get_stats(VbCall *call, GVariant *args, GError **error)
+{
+    guint stats, flags;
+    guint known = VB_STATS_STATE | VB_STATS_CPU_TOTAL | VB_STATS_BALLOON | VB_STATS_VCPU |
+                  VB_STATS_INTERFACE | VB_STATS_BLOCK;
+
+    g_variant_get(args, "(uu)", &stats, &flags);
+    if (!vb_check_flags(flags, 0x7 | (1u << 31) | (1u << 30), "virDomainListGetStats", error))
+        return NULL;
+    if (stats & ~known) {
+        vb_set_error(error, VB_ERR_ARGUMENT_UNSUPPORTED, "Stats types bits 0x%x are not supported by this daemon",
+                     stats & ~known);
+        return NULL;
+    }
+    return g_variant_new("(@a{sv})", vb_domain_stats(call, DOM(call), stats));
+}
+
+/* ---- snapshots ---- */
+
+static GVariant *
+domain_snapshot_create_xml(VbCall *call, GVariant *args, GError **error)
+{
+    const char *xml;
+    guint flags;
+    VbSnapshotObj *snap;
+    g_autofree char *path = NULL;
+
+    g_variant_get(args, "(&su)", &xml, &flags);
+    if (!(snap = CALL(call, snapshot_create_xml, "virDomainSnapshotCreateXML", error, xml, flags)))
+        return NULL;
+    path = vb_snapshot_path(call, DOM(call), snap);
+    return g_variant_new("(o)", path);
+}
+
+static GVariant *
+domain_snapshot_lookup(VbCall *call, GVariant *args, GError **error)
+{
+    const char *name;
+    guint flags;
+    VbSnapshotObj *snap;
+    g_autofree char *path = NULL;
+
+    g_variant_get(args, "(&su)", &name, &flags);
+    if (!vb_check_flags(flags, 0, "virDomainSnapshotLookupByName", error) ||
+        !(snap = vb_domain_snapshot_by_name(DOM(call), name, error)))
+        return NULL;
+    path = vb_snapshot_path(call, DOM(call), snap);
+    return g_variant_new("(o)", path);
+}
+
+static GVariant *
+domain_snapshot_current(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    VbSnapshotObj *snap;
+    g_autofree char *path = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!vb_check_flags(flags, 0, "virDomainSnapshotCurrent", error))
+        return NULL;
+    if (!DOM(call)->current_snapshot) {
+        vb_set_error(error, VB_ERR_NO_DOMAIN_SNAPSHOT, "%s", "the domain does not have a current snapshot");
+        return NULL;
+    }
+    if (!(snap = vb_domain_snapshot_by_name(DOM(call), DOM(call)->current_snapshot, error)))
+        return NULL;
+    path = vb_snapshot_path(call, DOM(call), snap);
+    return g_variant_new("(o)", path);
+}
+
+static GVariant *
+domain_list_snapshots(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autoptr(GPtrArray) snaps = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(snaps = vb_snapshot_list(DOM(call), NULL, flags, "virDomainListAllSnapshots", error)))
+        return NULL;
+    return g_variant_new("(@ao)", vb_snapshot_paths(call, DOM(call), snaps));
+}
+
+/* ---- the table ---- */
+
+static const VbMethod domain_methods[] = {
+    { "AbortJob", NULL, "virDomainAbortJob" },
+    { "AddIOThread", NULL, "virDomainAddIOThread" },
+    { "AttachDevice", domain_attach_device, "virDomainAttachDeviceFlags" },
+    { "BlockCommit", NULL, "virDomainBlockCommit" },
+    { "BlockCopy", NULL, "virDomainBlockCopy" },
+    { "BlockJobAbort", NULL, "virDomainBlockJobAbort" },
+    { "BlockPeek", NULL, "virDomainBlockPeek" },
+    { "BlockPull", NULL, "virDomainBlockPull" },
+    { "BlockRebase", NULL, "virDomainBlockRebase" },
+    { "BlockResize", NULL, "virDomainBlockResize" },
+    { "BlockJobSetSpeed", NULL, "virDomainBlockJobSetSpeed" },
+    { "CoreDump", NULL, "virDomainCoreDumpWithFormat" },
+    { "Create", domain_create, "virDomainCreateWithFlags" },
+    { "CreateWithFiles", NULL, "virDomainCreateWithFiles" },
+    { "DelIOThread", NULL, "virDomainDelIOThread" },
+    { "Destroy", domain_destroy, "virDomainDestroyFlags" },
+    { "DetachDevice", domain_detach_device, "virDomainDetachDeviceFlags" },
+    { "FSFreeze", NULL, "virDomainFSFreeze" },
+    { "FSThaw", NULL, "virDomainFSThaw" },
+    { "FSTrim", NULL, "virDomainFSTrim" },
+    { "GetBlockIOParameters", NULL, "virDomainGetBlkioParameters" },
+    { "GetBlockIOTune", NULL, "virDomainGetBlockIoTune" },
+    { "GetBlockJobInfo", NULL, "virDomainGetBlockJobInfo" },
+    { "GetControlInfo", NULL, "virDomainGetControlInfo" },
+    { "GetDiskErrors", NULL, "virDomainGetDiskErrors" },
+    { "GetEmulatorPinInfo", NULL, "virDomainGetEmulatorPinInfo" },
+    { "GetFSInfo", NULL, "virDomainGetFSInfo" },
+    { "GetGuestVcpus", NULL, "virDomainGetGuestVcpus" },
+    { "GetHostname", domain_get_hostname, "virDomainGetHostname" },
+    { "GetInterfaceParameters", NULL, "virDomainGetInterfaceParameters" },
+    { "GetIOThreadInfo", NULL, "virDomainGetIOThreadInfo" },
+    { "GetJobInfo", NULL, "virDomainGetJobInfo" },
+    { "GetJobStats", NULL, "virDomainGetJobStats" },
+    { "GetMemoryParameters", domain_get_memory_parameters, "virDomainGetMemoryParameters" },
+    { "GetMetadata", domain_get_metadata, "virDomainGetMetadata" },
+    { "GetNumaParameters", NULL, "virDomainGetNumaParameters" },
+    { "GetPerfEvents", NULL, "virDomainGetPerfEvents" },
+    { "GetSchedulerParameters", domain_get_scheduler_parameters, "virDomainGetSchedulerParametersFlags" },
+    { "GetSecurityLabelList", NULL, "virDomainGetSecurityLabelList" },
+    { "GetState", domain_get_state, "virDomainGetState" },
+    { "GetStats", domain_get_stats, "virDomainListGetStats" },
+    { "GetTime", domain_get_time, "virDomainGetTime" },
+    { "GetVcpuPinInfo", domain_get_vcpu_pin_info, "virDomainGetVcpuPinInfo" },
+    { "GetVcpus", domain_get_vcpus, "virDomainGetVcpusFlags" },
+    { "GetXMLDesc", domain_get_xml_desc, "virDomainGetXMLDesc" },
+    { "HasManagedSaveImage", domain_has_managed_save, "virDomainHasManagedSaveImage" },
+    { "InjectNMI", domain_inject_nmi, "virDomainInjectNMI" },
+    { "InterfaceAddresses", NULL, "virDomainInterfaceAddresses" },
+    { "ListDomainSnapshots", domain_list_snapshots, "virDomainListAllSnapshots" },
+    { "ManagedSave", domain_managed_save, "virDomainManagedSave" },
+    { "ManagedSaveRemove", domain_managed_save_remove, "virDomainManagedSaveRemove" },
+    { "MemoryPeek", NULL, "virDomainMemoryPeek" },
+    { "MemoryStats", domain_memory_stats, "virDomainMemoryStats" },
+    { "MigrateGetCompressionCache", NULL, "virDomainMigrateGetCompressionCache" },
+    { "MigrateGetMaxSpeed", NULL, "virDomainMigrateGetMaxSpeed" },
+    { "MigrateSetCompressionCache", NULL, "virDomainMigrateSetCompressionCache" },
+    { "MigrateSetMaxDowntime", NULL, "virDomainMigrateSetMaxDowntime" },
+    { "MigrateSetMaxSpeed", NULL, "virDomainMigrateSetMaxSpeed" },
+    { "MigrateStartPostCopy", NULL, "virDomainMigrateStartPostCopy" },
+    { "MigrateToURI3", NULL, "virDomainMigrateToURI3" },
+    { "OpenGraphicsFD", NULL, "virDomainOpenGraphicsFD" },
+    { "PinEmulator", NULL, "virDomainPinEmulator" },
+    { "PinIOThread", NULL, "virDomainPinIOThread" },
+    { "PinVcpu", domain_pin_vcpu, "virDomainPinVcpuFlags" },
+    { "PMWakeup", NULL, "virDomainPMWakeup" },
+    { "Reboot", domain_reboot, "virDomainReboot" },
+    { "Rename", domain_rename, "virDomainRename" },
+    { "Reset", domain_reset, "virDomainReset" },
+    { "Resume", domain_resume, "virDomainResume" },
+    { "Save", domain_save, "virDomainSaveFlags" },
+    { "SendKey", domain_send_key, "virDomainSendKey" },
+    { "SendProcessSignal", NULL, "virDomainSendProcessSignal" },
+    { "SetBlockIOParameters", NULL, "virDomainSetBlkioParameters" },
+    { "SetBlockIOTune", NULL, "virDomainSetBlockIoTune" },
+    { "SetBlockThreshold", NULL, "virDomainSetBlockThreshold" },
+    { "SetGuestVcpus", NULL, "virDomainSetGuestVcpus" },
+    { "SetInterfaceParameters", NULL, "virDomainSetInterfaceParameters" },
+    { "SetMemory", domain_set_memory, "virDomainSetMemoryFlags" },
+    { "SetMemoryParameters", NULL, "virDomainSetMemoryParameters" },
+    { "SetMemoryStatsPeriod", NULL, "virDomainSetMemoryStatsPeriod" },
+    { "SetMetadata", domain_set_metadata, "virDomainSetMetadata" },
+    { "SetNumaParameters", NULL, "virDomainSetNumaParameters" },
+    { "SetPerfEvents", NULL, "virDomainSetPerfEvents" },
+    { "SetSchedulerParameters", NULL, "virDomainSetSchedulerParametersFlags" },
+    { "SetUserPassword", NULL, "virDomainSetUserPassword" },
+    { "SetTime", NULL, "virDomainSetTime" },
+    { "SetVcpus", domain_set_vcpus, "virDomainSetVcpusFlags" },
+    { "Shutdown", domain_shutdown, "virDomainShutdownFlags" },
+    { "SnapshotCurrent", domain_snapshot_current, "virDomainSnapshotCurrent" },
+    { "SnapshotCreateXML", domain_snapshot_create_xml, "virDomainSnapshotCreateXML" },
+    { "SnapshotLookupByName", domain_snapshot_lookup, "virDomainSnapshotLookupByName" },
+    { "Suspend", domain_suspend, "virDomainSuspend" },
+    { "Undefine", domain_undefine, "virDomainUndefineFlags" },
+    { "UpdateDevice", NULL, "virDomainUpdateDeviceFlags" },
+    { NULL },
+};
+
+static const VbProperty domain_properties[] = {
+    { "Active", get_active, NULL },
+    { "Autostart", get_autostart, set_autostart },
+    { "Id", get_id, NULL },
+    { "Name", get_name, NULL },
+    { "OSType", get_os_type, NULL },
+    { "Persistent", get_persistent, NULL },
+    { "SchedulerType", get_scheduler_type, NULL },
+    { "Updated", get_updated, NULL },
+    { "UUID", get_uuid, NULL },
+    { NULL },
+};
+
+const VbObjectClass vb_domain_class = {
+    .interface = "org.libvirt.Domain",
+    .subtree = "domain",
+    .methods = domain_methods,
+    .properties = domain_properties,
+    .lookup = domain_lookup,
+    .enumerate = domain_enumerate,
+    .node_for_key = vb_uuid_node,
+    .details = domain_details,
+};

@@ -1,0 +1,124 @@
+/* main.c: virtbusd — options, bus, name ownership, signals */
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "drivers/test/test_driver.h"
+#include "service.h"
+
+typedef struct {
+    GMainLoop *loop;
+    int exit_code;
+    const char *bus_name;
+} VbDaemon;
+
+static gboolean
+on_terminate(gpointer user_data)
+{
+    VbDaemon *daemon = user_data;
+
+    g_message("terminating on signal");
+    g_main_loop_quit(daemon->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+    g_message("ready: owning %s", name);
+}
+
+static void
+on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+    VbDaemon *daemon = user_data;
+
+    if (!bus || g_dbus_connection_is_closed(bus))
+        g_printerr("virtbusd: lost the connection to the bus\n");
+    else
+        g_printerr("virtbusd: cannot own %s: the name is taken by another process\n", name);
+    daemon->exit_code = EXIT_FAILURE;
+    g_main_loop_quit(daemon->loop);
+}
+
+static GDBusConnection *
+open_bus(gboolean system, GError **error)
+{
+    GDBusConnection *bus = g_bus_get_sync(system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+
+    if (bus)
+        g_dbus_connection_set_exit_on_close(bus, FALSE);
+    return bus;
+}
+
+static gboolean
+export_connections(VbService *service, const char *test_uri, GError **error)
+{
+    VbConn *conn = vb_conn_open(&vb_test_driver, test_uri, error);
+
+    return conn && vb_service_export(service, conn, error);
+}
+
+int
+main(int argc, char **argv)
+{
+    gboolean system = FALSE, session = FALSE, version = FALSE;
+    g_autofree char *bus_name = NULL;
+    g_autofree char *test_uri = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GOptionContext) context = g_option_context_new("- libvirt's API on D-Bus, in one service");
+    GOptionEntry entries[] = {
+        { "system", 0, 0, G_OPTION_ARG_NONE, &system, "Serve on the system bus", NULL },
+        { "session", 0, 0, G_OPTION_ARG_NONE, &session, "Serve on the session bus", NULL },
+        { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, "Own NAME instead of org.libvirt", "NAME" },
+        { "test-uri", 0, 0, G_OPTION_ARG_STRING, &test_uri, "Test driver URI (default test:///default)", "URI" },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+        { NULL },
+    };
+    g_autoptr(GDBusConnection) bus = NULL;
+    g_autoptr(VbService) service = NULL;
+    VbDaemon daemon = { .exit_code = EXIT_SUCCESS };
+    guint owner_id;
+
+    setlocale(LC_ALL, "");
+    g_option_context_add_main_entries(context, entries, NULL);
+    if (!g_option_context_parse(context, &argc, &argv, &error)) {
+        g_printerr("virtbusd: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    if (version) {
+        g_print("virtbusd %s\n", VB_VERSION);
+        return EXIT_SUCCESS;
+    }
+    if (system && session) {
+        g_printerr("virtbusd: --system and --session exclude each other\n");
+        return EXIT_FAILURE;
+    }
+    if (!system && !session)
+        system = geteuid() == 0;
+
+    if (!(bus = open_bus(system, &error))) {
+        g_printerr("virtbusd: cannot connect to the %s bus: %s\n", system ? "system" : "session", error->message);
+        return EXIT_FAILURE;
+    }
+    if (!(service = vb_service_new(bus, system, &error)) ||
+        !export_connections(service, test_uri ? test_uri : "test:///default", &error)) {
+        g_printerr("virtbusd: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+
+    daemon.loop = g_main_loop_new(NULL, FALSE);
+    daemon.bus_name = bus_name ? bus_name : "org.libvirt";
+    g_unix_signal_add(SIGTERM, on_terminate, &daemon);
+    g_unix_signal_add(SIGINT, on_terminate, &daemon);
+    owner_id = g_bus_own_name_on_connection(bus, daemon.bus_name, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                            on_name_acquired, on_name_lost, &daemon, NULL);
+    g_main_loop_run(daemon.loop);
+    g_bus_unown_name(owner_id);
+    g_clear_pointer(&service, vb_service_free);
+    g_dbus_connection_flush_sync(bus, NULL, NULL);
+    g_main_loop_unref(daemon.loop);
+    return daemon.exit_code;
+}
