@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, builds (warnings are errors) and runs every test suite twice: a normal build and an
+# AddressSanitizer + UBSan build. Ends with one line "N passed, M failed, K skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh || exit 1
+
+status=0
+run_suite() {
+  local dir=$1; shift
+  rm -rf "$dir"
+  if ! meson setup "$dir" --werror "$@" >"$dir.setup.log" 2>&1; then
+    cat "$dir.setup.log"; echo "setup of $dir failed"; status=1; return
+  fi
+  if ! ninja -C "$dir"; then
+    echo "build of $dir failed"; status=1; return
+  fi
+  meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+}
+
+run_suite build
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+/usr/bin/python3 scripts/summarize-tests.py build build-asan || status=1
+exit $status
