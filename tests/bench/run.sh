@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmarks virtbus, and with --compare Debian's libvirt-dbus side by side in the same run.
+#
+#   tests/bench/run.sh [--compare] [--quick | --smoke] [--build DIR]
+#
+# Prints "name: value" lines (medians over repetitions) per peer, then "name: ratio" lines
+# (virtbus / libvirt-dbus) when comparing. --smoke runs tiny counts to check the harness works
+# (CI); --quick skips the 100,000-domain step. Without --build it makes a release build.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+compare=0 mode=full build=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --compare) compare=1 ;;
+    --quick) mode=quick ;;
+    --smoke) mode=smoke ;;
+    --build) build=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ -z "$build" ]; then
+  build=$root/build-release
+  [ -d "$build" ] || meson setup "$build" "$root" --buildtype=release >/dev/null
+  ninja -C "$build" >/dev/null
+fi
+bench=$build/tests/bench/bench
+virtbusd=$build/service/virtbusd
+if [ $compare = 1 ] && [ ! -x /usr/sbin/libvirt-dbus ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get install -y -qq --no-install-recommends libvirt-dbus >/dev/null
+fi
+
+case $mode in
+  smoke) starts=2 calls=50 scales="100" clients=2 seconds=1 ;;
+  quick) starts=10 calls=2000 scales="1000 10000" clients=8 seconds=10 ;;
+  full) starts=10 calls=2000 scales="1000 10000 100000" clients=8 seconds=10 ;;
+esac
+
+tmp=$(mktemp -d)
+trap 'kill $(cat "$tmp"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
+
+start_bus() {
+  local info
+  info=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+  export DBUS_SESSION_BUS_ADDRESS=$(echo "$info" | sed -n 1p)
+  echo "$info" | sed -n 2p > "$tmp/bus.pid"
+}
+stop_bus() { kill "$(cat "$tmp/bus.pid")" 2>/dev/null || true; rm -f "$tmp/bus.pid"; }
+
+peer_cmd() {
+  case $1 in
+    virtbus) echo "$virtbusd --session" ;;
+    libvirt-dbus) echo "/usr/sbin/libvirt-dbus --session" ;;
+  esac
+}
+
+start_peer() {
+  $(peer_cmd "$1") 2>/dev/null &
+  echo $! > "$tmp/peer.pid"
+  for _ in $(seq 200); do
+    busctl --user status org.libvirt >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "$1 did not start" >&2; return 1
+}
+stop_peer() { kill "$(cat "$tmp/peer.pid")" 2>/dev/null || true; wait "$(cat "$tmp/peer.pid")" 2>/dev/null || true; rm -f "$tmp/peer.pid"; }
+
+measure_peer() {
+  local peer=$1 out=$tmp/$1.txt
+  : > "$out"
+  start_bus
+  # shellcheck disable=SC2046
+  "$bench" startup "$starts" -- $(peer_cmd "$peer") >> "$out"
+  stop_bus
+  start_bus; start_peer "$peer"
+  "$bench" calls "$calls" >> "$out"
+  stop_peer; stop_bus
+  start_bus; start_peer "$peer"
+  local done=0
+  for n in $scales; do
+    BENCH_NAME=org.libvirt "$bench" scale $((n - done)) | sed "s/scale_$((n - done))_/scale_${n}_/" >> "$out"
+    done=$n
+  done
+  stop_peer; stop_bus
+  start_bus; start_peer "$peer"
+  "$bench" throughput "$clients" "$seconds" >> "$out"
+  stop_peer; stop_bus
+  sed "s/^/$peer: /" "$out"
+}
+
+measure_peer virtbus
+if [ $compare = 1 ]; then
+  measure_peer libvirt-dbus
+  echo "ratios (virtbus / libvirt-dbus):"
+  join <(sort "$tmp/virtbus.txt" | tr -d ':') <(sort "$tmp/libvirt-dbus.txt" | tr -d ':') |
+    awk '$3 > 0 { printf "%s: %.3f\n", $1, $2 / $3 }'
+fi
