@@ -1282,7 +1282,7 @@ net_parse_nat_address(xmlNodePtr node, VbNetworkDef *def, GError **error)
 {
     NetCtx ctx = { def->name, NULL, FALSE };
     VbNetworkForward *fwd = &def->forward;
-    NetAddr start, end;
+    NetAddr start = { 0 }, end = { 0 };
 
     if (!node)
         return TRUE;
