@@ -6,6 +6,7 @@ cannot disturb each other), with neutral arguments. A reply or any error other t
 "this function is not supported by the connection driver" means the test driver implements
 the member; that error means it does not. Usage: api-table.py BUILD_DIR > table.md"""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -116,7 +117,8 @@ def probe(daemon, iface, method):
             daemon.call(path, iface.split('.')[-1], method.get('name'), sig if args else None, args)
             return True
         except GLib.Error as e:
-            return NOT_SUPPORTED not in e.message
+            # "...driver: virDomainBlockCommit": the API itself is missing, not one of its options
+            return not re.search(NOT_SUPPORTED + r': vir\w+$', e.message)
     finally:
         daemon.stop()
 
