@@ -30,6 +30,14 @@ typedef enum {
     VB_DOMAIN_VIRT_HYPERV,
     VB_DOMAIN_VIRT_VBOX,
     VB_DOMAIN_VIRT_BHYVE,
+    VB_DOMAIN_VIRT_KQEMU,
+    VB_DOMAIN_VIRT_UML,
+    VB_DOMAIN_VIRT_OPENVZ,
+    VB_DOMAIN_VIRT_PHYP,
+    VB_DOMAIN_VIRT_PARALLELS,
+    VB_DOMAIN_VIRT_VZ,
+    VB_DOMAIN_VIRT_CH,
+    VB_DOMAIN_VIRT_HVF,
     VB_DOMAIN_VIRT_LAST
 } VbDomainVirtType;
 VB_ENUM_DECL(vb_domain_virt);
@@ -81,16 +89,19 @@ typedef struct {
 typedef struct {
     gboolean present;
     int mode;                /* VbCpuMode */
-    int match;               /* VbCpuMatch */
+    int match;               /* VbCpuMatch; NONE: not given (exact for a custom model) */
     char *check;             /* none | partial | full */
-    char *migratable;        /* on | off */
+    char *migratable;        /* on | off, host-passthrough and maximum only */
     char *model;
-    char *model_fallback;    /* allow | forbid */
+    char *model_fallback;    /* allow | forbid; NULL: allow */
+    char *vendor_id;
     char *vendor;
     guint sockets, dies, cores, threads;   /* 0: no <topology> */
+    int cache_level;         /* 1-3, 0: not given */
+    char *cache_mode;        /* emulate | passthrough | disable; NULL: no <cache> */
     GPtrArray *features;     /* VbCpuFeature */
     char *numa_xml;          /* <numa> kept verbatim */
-    char *cache_xml;
+    guint64 numa_memory_kib; /* sum of the NUMA cells' memory */
 } VbCpuDef;
 
 /* A device address as libvirt writes it; PCI is normalised, other types kept as given. */
@@ -102,34 +113,43 @@ typedef struct {
 } VbDeviceAddress;
 
 typedef struct {
-    char *type;              /* file | block | dir | network | volume */
+    char *type;              /* file | block | dir | network | volume | nvme | vhostuser | vhostvdpa */
     char *device;            /* disk | cdrom | floppy | lun */
+    GPtrArray *attrs;        /* other <disk> attributes (model, rawio, sgio, snapshot), name/value */
     char *driver_name, *driver_type, *driver_cache, *driver_io, *driver_discard;
+    GPtrArray *driver_extra; /* other <driver> attributes, name/value */
     char *source_file;       /* file path, block dev, dir */
     char *source_protocol, *source_name;  /* network */
     char *source_pool, *source_volume;    /* volume */
-    char *source_extra_xml;  /* <host> etc. under a network <source> */
+    GPtrArray *source_attrs; /* other <source> attributes (startupPolicy, mode...), name/value */
+    char *source_extra_xml;  /* children of <source> (host, auth, seclabel...) verbatim */
     char *target_dev, *target_bus;
+    GPtrArray *target_attrs; /* other <target> attributes (tray, removable...), name/value */
     gboolean readonly, shareable;
     char *serial;
     guint boot_order;
     char *alias;
     VbDeviceAddress address;
+    GPtrArray *extras;       /* unmodelled children (iotune, encryption...), kept in libvirt's order */
 } VbDiskDef;
 
 typedef struct {
     char *type;              /* network | bridge | user | ethernet | direct | hostdev | vhostuser ... */
+    GPtrArray *attrs;        /* other <interface> attributes (managed, trustGuestRxFilters) */
     char mac[VB_MAC_STRING_LEN];
     GPtrArray *source_attrs; /* alternating name, value, in order */
+    char *source_xml;        /* children of <source> (hostdev address, local, reconnect...) */
     char *model;
     GPtrArray *driver_attrs;
+    char *driver_xml;        /* children of <driver> (host, guest) */
     char *target_dev;
+    GPtrArray *target_attrs; /* other <target> attributes (managed) */
     char *link_state;
     guint mtu;
     guint boot_order;
-    char *extra_xml;         /* bandwidth, vlan, virtualport, filterref... kept verbatim */
     char *alias;
     VbDeviceAddress address;
+    GPtrArray *extras;       /* bandwidth, vlan, virtualport, filterref... kept in libvirt's order */
 } VbNetDef;
 
 /* Device families in libvirt's output order. */
@@ -157,11 +177,14 @@ typedef enum {
     VB_DEVICE_WATCHDOG,
     VB_DEVICE_MEMBALLOON,
     VB_DEVICE_RNG,
+    VB_DEVICE_NVRAM,
     VB_DEVICE_PANIC,
     VB_DEVICE_SHMEM,
     VB_DEVICE_MEMORY,
     VB_DEVICE_IOMMU,
     VB_DEVICE_VSOCK,
+    VB_DEVICE_CRYPTO,
+    VB_DEVICE_PSTORE,
     VB_DEVICE_LAST
 } VbDeviceKind;
 VB_ENUM_DECL(vb_device_kind);
@@ -183,38 +206,52 @@ typedef struct {
     int virt_type;           /* VbDomainVirtType */
     char *name;
     char uuid[VB_UUID_STRING_LEN];
+    char *genid;             /* "" for an empty <genid/> */
     char *title;
     char *description;
     GPtrArray *metadata;     /* VbMetadataElement */
 
     guint64 max_memory_kib;
     guint max_memory_slots;
-    guint64 memory_kib;
+    guint64 memory_kib;      /* total, memory devices included */
     guint64 current_memory_kib;
+    char *memory_dump_core;  /* on | off */
 
     guint vcpus;             /* maximum */
     guint vcpus_current;     /* 0: same as vcpus */
     char *vcpu_placement;
-    char *vcpu_cpuset;
+    char *vcpu_cpuset;       /* normalised: "0-3,6" */
+    char *vcpus_xml;         /* <vcpus> (per-vCPU state) verbatim */
     guint iothreads;
+    char *iothreadids_xml;
 
+    char *bootloader, *bootloader_args;
     char *os_type;
     char *os_arch;
     char *os_machine;
+    char *os_firmware;       /* <os firmware='efi|bios'> */
+    char *os_firmware_xml;   /* <firmware> feature list */
+    char *os_init_xml;       /* <init>, <initarg>... (containers) */
     char *os_loader_xml;     /* <loader> and <nvram>, verbatim */
-    char *os_kernel, *os_initrd, *os_cmdline, *os_dtb;
+    char *os_kernel, *os_initrd, *os_cmdline, *os_dtb, *os_root;
     GPtrArray *os_boot;      /* char* devices: hd, cdrom, network, fd */
-    char *os_bootmenu_xml;
-    char *os_extra_xml;      /* <smbios>, <bios>, <init>... */
+    char *os_bootmenu_xml;   /* normalised <bootmenu/> */
+    char *os_extra_xml;      /* <bios>, <acpi>, <smbios>, in libvirt's order */
 
     VbCpuDef cpu;
     char *clock_offset;
+    char *clock_adjustment;  /* variable: seconds; utc/localtime: "reset" */
+    char *clock_basis;       /* variable: utc | localtime */
+    char *clock_timezone;    /* timezone */
+    char *clock_start;       /* absolute */
     char *clock_extra_xml;   /* <timer> children */
     int on_poweroff, on_reboot, on_crash;
+    char *on_lockfailure;
 
     /* top-level elements modelled later; kept verbatim, in libvirt's order */
     char *memory_backing_xml, *blkiotune_xml, *memtune_xml, *cputune_xml, *numatune_xml;
-    char *resource_xml, *sysinfo_xml, *features_xml, *pm_xml, *perf_xml, *seclabel_xml;
+    char *resource_xml, *sysinfo_xml, *idmap_xml, *features_xml, *pm_xml, *perf_xml;
+    char *seclabel_xml, *keywrap_xml, *launch_security_xml;
 
     char *emulator;
     GPtrArray *devices;      /* VbDeviceDef */
@@ -224,6 +261,8 @@ VbDomainDef *vb_domain_def_parse(const char *xml, guint flags, GError **error);
 VbDomainDef *vb_domain_def_parse_node(xmlNodePtr root, guint flags, GError **error);
 /* @id >= 0 adds id='N' (live XML of a running domain). */
 char *vb_domain_def_format_full(const VbDomainDef *def, int id, guint flags);
+/* The same, written into @buf at its current indentation (a <domain> inside another document). */
+void vb_domain_def_format_buf(VbBuf *buf, const VbDomainDef *def, int id, guint flags);
 char *vb_domain_def_format(const VbDomainDef *def, guint flags);
 VbDomainDef *vb_domain_def_copy(const VbDomainDef *def);
 void vb_domain_def_free(VbDomainDef *def);
@@ -239,3 +278,14 @@ VbNetDef *vb_domain_def_find_net(const VbDomainDef *def, const char *dev_or_mac)
 const char *vb_domain_def_get_metadata(const VbDomainDef *def, const char *uri);
 gboolean vb_domain_def_set_metadata(VbDomainDef *def, const char *xml, const char *key,
                                     const char *uri, GError **error);
+
+/* XML helpers that write the way libvirt does (single-quoted attributes, two-space indent,
+ * text never re-indented), shared with snapshot_conf.c. */
+/* @node and its subtree as a standalone element (namespaces declared on it). */
+char *vb_domain_xml_dump(xmlNodePtr node);
+/* Appends one or more elements kept as text, re-indented to @buf's level. */
+void vb_domain_buf_add_xml(VbBuf *buf, const char *xml);
+/* <name>value</name> with @value escaped; nothing when @value is NULL. */
+void vb_domain_buf_add_text(VbBuf *buf, const char *name, const char *value);
+/* name='value' (with a leading space) with @value escaped; nothing when @value is NULL. */
+void vb_domain_buf_add_attr(VbBuf *buf, const char *name, const char *value);
