@@ -69,21 +69,19 @@ vb_conn_set_sink(VbConn *conn, VbEventSink sink, gpointer user_data)
 }
 
 void
-vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence)
+vb_conn_emit_full(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence,
+                  const char *text)
 {
-    VbEvent ev = { .kind = kind, .key = key, .event = event, .detail = detail, .presence = presence };
+    VbEvent ev = { .kind = kind, .key = key, .event = event, .detail = detail, .presence = presence, .text = text };
 
     if (conn->sink)
         conn->sink(conn, &ev, conn->sink_data);
 }
 
 void
-vb_conn_emit_text(VbConn *conn, VbEventKind kind, const char *key, int detail, const char *text)
+vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence)
 {
-    VbEvent ev = { .kind = kind, .key = key, .detail = detail, .text = text };
-
-    if (conn->sink)
-        conn->sink(conn, &ev, conn->sink_data);
+    vb_conn_emit_full(conn, kind, key, event, detail, presence, NULL);
 }
 
 /* ---- lookups ---- */
@@ -524,4 +522,65 @@ vb_snapshot_obj_free(VbSnapshotObj *snap)
 {
     vb_snapshot_def_free(snap->def);
     g_free(snap);
+}
+
+/* ---- driver result types ---- */
+
+void
+vb_typed_param_clear(gpointer data)
+{
+    VbTypedParam *param = data;
+
+    g_free(param->field);
+    if (param->type == VB_TYPED_PARAM_STRING)
+        g_free(param->value.s);
+}
+
+GArray *
+vb_typed_params_new(void)
+{
+    GArray *params = g_array_new(FALSE, TRUE, sizeof(VbTypedParam));
+
+    g_array_set_clear_func(params, vb_typed_param_clear);
+    return params;
+}
+
+void
+vb_iothread_info_free(VbIOThreadInfo *info)
+{
+    g_array_unref(info->cpumap);
+    g_free(info);
+}
+
+void
+vb_fs_info_free(VbFSInfo *info)
+{
+    g_free(info->mountpoint);
+    g_free(info->name);
+    g_free(info->fstype);
+    g_strfreev(info->dev_aliases);
+    g_free(info);
+}
+
+void
+vb_domain_ip_address_free(VbDomainIPAddress *addr)
+{
+    g_free(addr->addr);
+    g_free(addr);
+}
+
+void
+vb_domain_interface_free(VbDomainInterface *iface)
+{
+    g_free(iface->name);
+    g_free(iface->hwaddr);
+    g_ptr_array_unref(iface->addrs);
+    g_free(iface);
+}
+
+void
+vb_disk_error_free(VbDiskError *err)
+{
+    g_free(err->disk);
+    g_free(err);
 }

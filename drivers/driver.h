@@ -139,6 +139,71 @@ typedef struct {
     guint64 capacity, allocation, physical;
 } VbBlockInfo;
 
+/* A libvirt typed parameter (virTypedParameter): @type is a VbTypedParamType. Arrays of them
+ * are GArrays made by vb_typed_params_new(), which frees names and strings. */
+typedef struct {
+    char *field;
+    int type;
+    union {
+        gint32 i;
+        guint32 ui;
+        gint64 l;
+        guint64 ul;
+        double d;
+        gboolean b;
+        char *s;
+    } value;
+} VbTypedParam;
+
+void vb_typed_param_clear(gpointer data);
+
+GArray *vb_typed_params_new(void);
+
+typedef struct {
+    guint state;             /* VbDomainControlState */
+    guint details;           /* VbDomainControlErrorReason when state is ERROR */
+    guint64 state_time;      /* ms */
+} VbDomainControlInfo;
+
+typedef struct {
+    guint id;
+    GArray *cpumap;          /* gboolean per host CPU */
+} VbIOThreadInfo;
+
+void vb_iothread_info_free(VbIOThreadInfo *info);
+
+typedef struct {
+    char *mountpoint;
+    char *name;
+    char *fstype;
+    GStrv dev_aliases;
+} VbFSInfo;
+
+void vb_fs_info_free(VbFSInfo *info);
+
+typedef struct {
+    int type;                /* VbIPAddrType */
+    char *addr;
+    guint prefix;
+} VbDomainIPAddress;
+
+typedef struct {
+    char *name;
+    char *hwaddr;
+    GPtrArray *addrs;        /* VbDomainIPAddress */
+} VbDomainInterface;
+
+void vb_domain_ip_address_free(VbDomainIPAddress *addr);
+
+void vb_domain_interface_free(VbDomainInterface *iface);
+
+typedef struct {
+    char *disk;
+    int error;               /* VbDomainDiskErrorCode */
+} VbDiskError;
+
+void vb_disk_error_free(VbDiskError *err);
+
 /* ---- the vtable ---- */
 
 typedef struct {
@@ -178,6 +243,7 @@ typedef struct {
     gboolean (*domain_resume)(VbConn *conn, VbDomainObj *dom, GError **error);
     gboolean (*domain_undefine)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     char *(*domain_get_xml_desc)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    char *(*domain_get_os_type)(VbConn *conn, VbDomainObj *dom, GError **error);
     gboolean (*domain_set_autostart)(VbConn *conn, VbDomainObj *dom, gboolean autostart, GError **error);
     gboolean (*domain_get_info)(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError **error);
     gboolean (*domain_get_vcpus_flags)(VbConn *conn, VbDomainObj *dom, guint flags, guint *count, GError **error);
@@ -205,6 +271,56 @@ typedef struct {
     gboolean (*domain_inject_nmi)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_attach_device)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
     gboolean (*domain_detach_device)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+
+    /* domain tuning: typed parameters in and out are GArrays of VbTypedParam */
+    GArray *(*domain_get_blkio_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_set_blkio_parameters)(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);
+    gboolean (*domain_set_memory_parameters)(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);
+    GArray *(*domain_get_numa_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_set_numa_parameters)(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);
+    GArray *(*domain_get_perf_events)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_set_perf_events)(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);
+    gboolean (*domain_set_scheduler_parameters)(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);
+    GArray *(*domain_get_interface_parameters)(VbConn *conn, VbDomainObj *dom, const char *device, guint flags,
+                                               GError **error);
+    gboolean (*domain_set_interface_parameters)(VbConn *conn, VbDomainObj *dom, const char *device, GArray *params,
+                                                guint flags, GError **error);
+    GArray *(*domain_get_block_io_tune)(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GError **error);
+    gboolean (*domain_set_block_io_tune)(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params, guint flags,
+                                         GError **error);
+    gboolean (*domain_set_memory_stats_period)(VbConn *conn, VbDomainObj *dom, int period, guint flags, GError **error);
+
+    /* IOThreads and emulator pinning; cpumaps are GArrays of gboolean per host CPU */
+    GPtrArray *(*domain_get_iothread_info)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_add_iothread)(VbConn *conn, VbDomainObj *dom, guint id, guint flags, GError **error);
+    gboolean (*domain_del_iothread)(VbConn *conn, VbDomainObj *dom, guint id, guint flags, GError **error);
+    gboolean (*domain_pin_iothread)(VbConn *conn, VbDomainObj *dom, guint id, GArray *cpumap, guint flags, GError **error);
+    GArray *(*domain_get_emulator_pin_info)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    gboolean (*domain_pin_emulator)(VbConn *conn, VbDomainObj *dom, GArray *cpumap, guint flags, GError **error);
+
+    /* guest agent and monitor requests */
+    gboolean (*domain_get_control_info)(VbConn *conn, VbDomainObj *dom, guint flags, VbDomainControlInfo *info,
+                                        GError **error);
+    gboolean (*domain_core_dump)(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,
+                                 GError **error);
+    gboolean (*domain_fs_freeze)(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                                 guint *count, GError **error);
+    gboolean (*domain_fs_thaw)(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                               guint *count, GError **error);
+    gboolean (*domain_fs_trim)(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum, guint flags,
+                               GError **error);
+    GPtrArray *(*domain_get_fs_info)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    GPtrArray *(*domain_interface_addresses)(VbConn *conn, VbDomainObj *dom, guint source, guint flags,
+                                             GError **error);
+    gboolean (*domain_set_time)(VbConn *conn, VbDomainObj *dom, gint64 seconds, guint nseconds, guint flags,
+                                GError **error);
+    gboolean (*domain_set_user_password)(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
+                                         guint flags, GError **error);
+    GPtrArray *(*domain_get_disk_errors)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    GBytes *(*domain_memory_peek)(VbConn *conn, VbDomainObj *dom, guint64 start, gsize size, guint flags,
+                                  GError **error);
+    gboolean (*domain_send_process_signal)(VbConn *conn, VbDomainObj *dom, gint64 pid, guint signum, guint flags,
+                                           GError **error);
 
     /* snapshots */
     VbSnapshotObj *(*snapshot_create_xml)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
@@ -298,7 +414,9 @@ void vb_conn_free(VbConn *conn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbConn, vb_conn_free)
 void vb_conn_set_sink(VbConn *conn, VbEventSink sink, gpointer user_data);
 void vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence);
-void vb_conn_emit_text(VbConn *conn, VbEventKind kind, const char *key, int detail, const char *text);
+/* The same with the event's text (a namespace URI, a snapshot name, a MAC...). */
+void vb_conn_emit_full(VbConn *conn, VbEventKind kind, const char *key, int event, int detail,
+                       VbPresence presence, const char *text);
 
 /* Lookups shared by all drivers; they raise libvirt's "not found" errors. */
 VbDomainObj *vb_conn_domain_by_uuid(VbConn *conn, const char *uuid, GError **error);

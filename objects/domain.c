@@ -1,6 +1,8 @@
 /* domain.c: org.libvirt.Domain — one object per domain, at <conn>/domain/_<uuid> */
 #include "domain.h"
 
+#include <string.h>
+
 #define DOM(call) ((VbDomainObj *)(call)->obj)
 #define CALL(call, op, api, error, ...) VB_DRIVER_CALL((call)->conn, op, api, error, DOM(call), __VA_ARGS__)
 
@@ -52,7 +54,6 @@ static GVariant *get_active(VbCall *call, GError **error) { return g_variant_new
 static GVariant *get_autostart(VbCall *call, GError **error) { return g_variant_new_boolean(DOM(call)->autostart); }
 static GVariant *get_id(VbCall *call, GError **error) { return g_variant_new_uint32((guint32)DOM(call)->id); }
 static GVariant *get_name(VbCall *call, GError **error) { return g_variant_new_string(DOM(call)->def->name); }
-static GVariant *get_os_type(VbCall *call, GError **error) { return g_variant_new_string(DOM(call)->def->os_type); }
 static GVariant *get_persistent(VbCall *call, GError **error) { return g_variant_new_boolean(DOM(call)->persistent); }
 static GVariant *get_updated(VbCall *call, GError **error) { return g_variant_new_boolean(DOM(call)->updated); }
 static GVariant *get_uuid(VbCall *call, GError **error) { return g_variant_new_string(DOM(call)->def->uuid); }
@@ -64,6 +65,14 @@ get_scheduler_type(VbCall *call, GError **error)
     g_autofree char *type = CALL(call, domain_get_scheduler_type, "virDomainGetSchedulerType", error, &nparams);
 
     return type ? g_variant_new("(si)", type, nparams) : NULL;
+}
+
+static GVariant *
+get_os_type(VbCall *call, GError **error)
+{
+    g_autofree char *type = VB_DRIVER_CALL(call->conn, domain_get_os_type, "virDomainGetOSType", error, DOM(call));
+
+    return type ? g_variant_new_string(type) : NULL;
 }
 
 static gboolean
@@ -436,6 +445,503 @@ domain_detach_device(VbCall *call, GVariant *args, GError **error)
     return CALL(call, domain_detach_device, "virDomainDetachDeviceFlags", error, xml, flags) ? g_variant_new("()") : NULL;
 }
 
+/* ---- typed parameters (a{sv}) ---- */
+
+#define PEEK_MAX 65536   /* libvirt's remote protocol limit, which libvirt-dbus callers meet */
+
+/* One a{sv} entry as a VbTypedParam; a value wrapped in a second variant is unwrapped. */
+static gboolean
+param_from_variant(const char *name, GVariant *value, VbTypedParam *param, GError **error)
+{
+    g_autoptr(GVariant) inner = g_variant_is_of_type(value, G_VARIANT_TYPE_VARIANT) ? g_variant_get_variant(value)
+                                                                                     : g_variant_ref(value);
+    const char *type = g_variant_get_type_string(inner);
+
+    switch (type[0]) {
+    case 'i': param->type = VB_TYPED_PARAM_INT; param->value.i = g_variant_get_int32(inner); break;
+    case 'u': param->type = VB_TYPED_PARAM_UINT; param->value.ui = g_variant_get_uint32(inner); break;
+    case 'x': param->type = VB_TYPED_PARAM_LLONG; param->value.l = g_variant_get_int64(inner); break;
+    case 't': param->type = VB_TYPED_PARAM_ULLONG; param->value.ul = g_variant_get_uint64(inner); break;
+    case 'd': param->type = VB_TYPED_PARAM_DOUBLE; param->value.d = g_variant_get_double(inner); break;
+    case 'b': param->type = VB_TYPED_PARAM_BOOLEAN; param->value.b = g_variant_get_boolean(inner); break;
+    case 's': param->type = VB_TYPED_PARAM_STRING; param->value.s = g_variant_dup_string(inner, NULL); break;
+    default:
+        /* libvirt-dbus's words; it reaches the bus as org.libvirt.Error */
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Invalid typed parameter '%s'.", type);
+        return FALSE;
+    }
+    param->field = g_strdup(name);
+    return TRUE;
+}
+
+/* The caller's a{sv} as typed parameters; libvirt refuses an empty list (@api's NULL check,
+ * or its nparams check when @nparams_first). */
+static GArray *
+params_from_variant(GVariant *dict, const char *api, gboolean nparams_first, GError **error)
+{
+    g_autoptr(GArray) params = vb_typed_params_new();
+    GVariantIter iter;
+    const char *name;
+    GVariant *value;
+
+    g_variant_iter_init(&iter, dict);
+    while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
+        g_autoptr(GVariant) owned = value;
+        VbTypedParam param = { 0 };
+        if (strlen(name) >= VB_TYPED_PARAM_FIELD_LENGTH) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "Field name '%s' too long", name);
+            return NULL;
+        }
+        if (!param_from_variant(name, value, &param, error))
+            return NULL;
+        g_array_append_val(params, param);
+    }
+    if (params->len == 0) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, nparams_first ? "nparams in %s must be greater than zero"
+                                                              : "params in %s must not be NULL", api);
+        return NULL;
+    }
+    return g_steal_pointer(&params);
+}
+
+static GVariant *
+param_to_variant(const VbTypedParam *param)
+{
+    switch (param->type) {
+    case VB_TYPED_PARAM_INT: return g_variant_new_int32(param->value.i);
+    case VB_TYPED_PARAM_UINT: return g_variant_new_uint32(param->value.ui);
+    case VB_TYPED_PARAM_LLONG: return g_variant_new_int64(param->value.l);
+    case VB_TYPED_PARAM_ULLONG: return g_variant_new_uint64(param->value.ul);
+    case VB_TYPED_PARAM_DOUBLE: return g_variant_new_double(param->value.d);
+    case VB_TYPED_PARAM_BOOLEAN: return g_variant_new_boolean(param->value.b);
+    default: return g_variant_new_string(param->value.s ? param->value.s : "");
+    }
+}
+
+/* "(a{sv})" from @params (taken), or NULL when the driver failed. */
+static GVariant *
+params_reply(GArray *params)
+{
+    g_autoptr(GArray) owned = params;
+    GVariantBuilder builder;
+
+    if (!params)
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a{sv}"));
+    for (guint i = 0; i < params->len; i++) {
+        const VbTypedParam *param = &g_array_index(params, VbTypedParam, i);
+        vb_params_add(&builder, param->field, param_to_variant(param));
+    }
+    return g_variant_new("(a{sv})", &builder);
+}
+
+#define EMPTY_REPLY(ok) ((ok) ? g_variant_new("()") : NULL)
+
+static GVariant *
+domain_get_blkio_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return params_reply(CALL(call, domain_get_blkio_parameters, "virDomainGetBlkioParameters", error, flags));
+}
+
+static GVariant *
+domain_set_blkio_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    guint flags;
+
+    g_variant_get(args, "(@a{sv}u)", &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetBlkioParameters", FALSE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_blkio_parameters, "virDomainSetBlkioParameters", error, params, flags));
+}
+
+static GVariant *
+domain_set_memory_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    guint flags;
+
+    g_variant_get(args, "(@a{sv}u)", &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetMemoryParameters", FALSE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_memory_parameters, "virDomainSetMemoryParameters", error, params, flags));
+}
+
+static GVariant *
+domain_get_numa_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return params_reply(CALL(call, domain_get_numa_parameters, "virDomainGetNumaParameters", error, flags));
+}
+
+static GVariant *
+domain_set_numa_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    guint flags;
+
+    g_variant_get(args, "(@a{sv}u)", &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetNumaParameters", FALSE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_numa_parameters, "virDomainSetNumaParameters", error, params, flags));
+}
+
+static GVariant *
+domain_get_perf_events(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    return params_reply(CALL(call, domain_get_perf_events, "virDomainGetPerfEvents", error, flags));
+}
+
+static GVariant *
+domain_set_perf_events(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    guint flags;
+
+    g_variant_get(args, "(@a{sv}u)", &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetPerfEvents", FALSE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_perf_events, "virDomainSetPerfEvents", error, params, flags));
+}
+
+static GVariant *
+domain_set_scheduler_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    guint flags;
+
+    g_variant_get(args, "(@a{sv}u)", &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetSchedulerParametersFlags", FALSE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_scheduler_parameters, "virDomainSetSchedulerParametersFlags", error,
+                            params, flags));
+}
+
+static GVariant *
+domain_get_interface_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    const char *device;
+    guint flags;
+
+    g_variant_get(args, "(&su)", &device, &flags);
+    return params_reply(CALL(call, domain_get_interface_parameters, "virDomainGetInterfaceParameters", error,
+                             device, flags));
+}
+
+static GVariant *
+domain_set_interface_parameters(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    const char *device;
+    guint flags;
+
+    g_variant_get(args, "(&s@a{sv}u)", &device, &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetInterfaceParameters", FALSE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_interface_parameters, "virDomainSetInterfaceParameters", error, device,
+                            params, flags));
+}
+
+static GVariant *
+domain_get_block_io_tune(VbCall *call, GVariant *args, GError **error)
+{
+    const char *disk;
+    guint flags;
+
+    g_variant_get(args, "(&su)", &disk, &flags);
+    return params_reply(CALL(call, domain_get_block_io_tune, "virDomainGetBlockIoTune", error, disk, flags));
+}
+
+static GVariant *
+domain_set_block_io_tune(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GArray) params = NULL;
+    const char *disk;
+    guint flags;
+
+    g_variant_get(args, "(&s@a{sv}u)", &disk, &dict, &flags);
+    if (!(params = params_from_variant(dict, "virDomainSetBlockIoTune", TRUE, error)))
+        return NULL;
+    return EMPTY_REPLY(CALL(call, domain_set_block_io_tune, "virDomainSetBlockIoTune", error, disk, params, flags));
+}
+
+static GVariant *
+domain_set_memory_stats_period(VbCall *call, GVariant *args, GError **error)
+{
+    int period;
+    guint flags;
+
+    g_variant_get(args, "(iu)", &period, &flags);
+    return EMPTY_REPLY(CALL(call, domain_set_memory_stats_period, "virDomainSetMemoryStatsPeriod", error, period,
+                            flags));
+}
+
+/* ---- IOThreads and emulator pinning ---- */
+
+static GVariant *
+domain_add_iothread(VbCall *call, GVariant *args, GError **error)
+{
+    guint id, flags;
+
+    g_variant_get(args, "(uu)", &id, &flags);
+    return EMPTY_REPLY(CALL(call, domain_add_iothread, "virDomainAddIOThread", error, id, flags));
+}
+
+static GVariant *
+domain_del_iothread(VbCall *call, GVariant *args, GError **error)
+{
+    guint id, flags;
+
+    g_variant_get(args, "(uu)", &id, &flags);
+    return EMPTY_REPLY(CALL(call, domain_del_iothread, "virDomainDelIOThread", error, id, flags));
+}
+
+static GVariant *
+domain_get_iothread_info(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GPtrArray) infos = NULL;
+    GVariantBuilder builder;
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(infos = CALL(call, domain_get_iothread_info, "virDomainGetIOThreadInfo", error, flags)))
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(uab)"));
+    for (guint i = 0; i < infos->len; i++) {
+        VbIOThreadInfo *info = g_ptr_array_index(infos, i);
+        g_variant_builder_add(&builder, "(u@ab)", info->id, vb_cpumap_to_variant(info->cpumap));
+    }
+    return g_variant_new("(a(uab))", &builder);
+}
+
+static GVariant *
+domain_pin_iothread(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) map = NULL;
+    g_autoptr(GArray) cpumap = NULL;
+    guint id, flags;
+
+    g_variant_get(args, "(u@abu)", &id, &map, &flags);
+    cpumap = vb_variant_to_cpumap(map);
+    return EMPTY_REPLY(CALL(call, domain_pin_iothread, "virDomainPinIOThread", error, id, cpumap, flags));
+}
+
+static GVariant *
+domain_get_emulator_pin_info(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GArray) cpumap = NULL;
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(cpumap = CALL(call, domain_get_emulator_pin_info, "virDomainGetEmulatorPinInfo", error, flags)))
+        return NULL;
+    return g_variant_new("(@ab)", vb_cpumap_to_variant(cpumap));
+}
+
+static GVariant *
+domain_pin_emulator(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GVariant) map = NULL;
+    g_autoptr(GArray) cpumap = NULL;
+    guint flags;
+
+    g_variant_get(args, "(@abu)", &map, &flags);
+    cpumap = vb_variant_to_cpumap(map);
+    return EMPTY_REPLY(CALL(call, domain_pin_emulator, "virDomainPinEmulator", error, cpumap, flags));
+}
+
+/* ---- guest requests ---- */
+
+static GVariant *
+domain_get_control_info(VbCall *call, GVariant *args, GError **error)
+{
+    VbDomainControlInfo info = { 0 };
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!CALL(call, domain_get_control_info, "virDomainGetControlInfo", error, flags, &info))
+        return NULL;
+    return g_variant_new("((uut))", info.state, info.details, info.state_time);
+}
+
+static GVariant *
+domain_core_dump(VbCall *call, GVariant *args, GError **error)
+{
+    const char *to;
+    guint format, flags;
+
+    g_variant_get(args, "(&suu)", &to, &format, &flags);
+    return EMPTY_REPLY(CALL(call, domain_core_dump, "virDomainCoreDumpWithFormat", error, to, format, flags));
+}
+
+/* FSFreeze and FSThaw: "(asu)" in, the number of filesystems changed out. */
+static GVariant *
+domain_fs_freeze_thaw(VbCall *call, GVariant *args, gboolean freeze, GError **error)
+{
+    g_autofree const char **mountpoints = NULL;
+    guint flags, count = 0;
+    gboolean ok;
+
+    g_variant_get(args, "(^a&su)", &mountpoints, &flags);
+    if (freeze)
+        ok = CALL(call, domain_fs_freeze, "virDomainFSFreeze", error, mountpoints, flags, &count);
+    else
+        ok = CALL(call, domain_fs_thaw, "virDomainFSThaw", error, mountpoints, flags, &count);
+    return ok ? g_variant_new("(u)", count) : NULL;
+}
+
+static GVariant *
+domain_fs_freeze(VbCall *call, GVariant *args, GError **error)
+{
+    return domain_fs_freeze_thaw(call, args, TRUE, error);
+}
+
+static GVariant *
+domain_fs_thaw(VbCall *call, GVariant *args, GError **error)
+{
+    return domain_fs_freeze_thaw(call, args, FALSE, error);
+}
+
+static GVariant *
+domain_fs_trim(VbCall *call, GVariant *args, GError **error)
+{
+    const char *mountpoint;
+    guint64 minimum;
+    guint flags;
+
+    g_variant_get(args, "(&stu)", &mountpoint, &minimum, &flags);
+    return EMPTY_REPLY(CALL(call, domain_fs_trim, "virDomainFSTrim", error, *mountpoint ? mountpoint : NULL, minimum,
+                            flags));
+}
+
+static GVariant *
+domain_get_fs_info(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GPtrArray) infos = NULL;
+    GVariantBuilder builder;
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(infos = CALL(call, domain_get_fs_info, "virDomainGetFSInfo", error, flags)))
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(sssas)"));
+    for (guint i = 0; i < infos->len; i++) {
+        VbFSInfo *info = g_ptr_array_index(infos, i);
+        g_variant_builder_add(&builder, "(sss^as)", info->mountpoint, info->name, info->fstype, info->dev_aliases);
+    }
+    return g_variant_new("(a(sssas))", &builder);
+}
+
+static GVariant *
+interface_variant(const VbDomainInterface *iface)
+{
+    GVariantBuilder addrs;
+
+    g_variant_builder_init(&addrs, G_VARIANT_TYPE("a(isu)"));
+    for (guint i = 0; i < iface->addrs->len; i++) {
+        const VbDomainIPAddress *addr = g_ptr_array_index(iface->addrs, i);
+        g_variant_builder_add(&addrs, "(isu)", addr->type, addr->addr, addr->prefix);
+    }
+    return g_variant_new("(ssa(isu))", iface->name ? iface->name : "", iface->hwaddr ? iface->hwaddr : "", &addrs);
+}
+
+static GVariant *
+domain_interface_addresses(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GPtrArray) ifaces = NULL;
+    GVariantBuilder builder;
+    guint source, flags;
+
+    g_variant_get(args, "(uu)", &source, &flags);
+    if (!(ifaces = CALL(call, domain_interface_addresses, "virDomainInterfaceAddresses", error, source, flags)))
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ssa(isu))"));
+    for (guint i = 0; i < ifaces->len; i++)
+        g_variant_builder_add_value(&builder, interface_variant(g_ptr_array_index(ifaces, i)));
+    return g_variant_new("(a(ssa(isu)))", &builder);
+}
+
+static GVariant *
+domain_set_time(VbCall *call, GVariant *args, GError **error)
+{
+    guint64 seconds;
+    guint nseconds, flags;
+
+    g_variant_get(args, "(tuu)", &seconds, &nseconds, &flags);
+    return EMPTY_REPLY(CALL(call, domain_set_time, "virDomainSetTime", error, (gint64)seconds, nseconds, flags));
+}
+
+static GVariant *
+domain_set_user_password(VbCall *call, GVariant *args, GError **error)
+{
+    const char *user, *password;
+    guint flags;
+
+    g_variant_get(args, "(&s&su)", &user, &password, &flags);
+    return EMPTY_REPLY(CALL(call, domain_set_user_password, "virDomainSetUserPassword", error, user, password, flags));
+}
+
+static GVariant *
+domain_get_disk_errors(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GPtrArray) errors = NULL;
+    GVariantBuilder builder;
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (!(errors = CALL(call, domain_get_disk_errors, "virDomainGetDiskErrors", error, flags)))
+        return NULL;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(si)"));
+    for (guint i = 0; i < errors->len; i++) {
+        VbDiskError *err = g_ptr_array_index(errors, i);
+        g_variant_builder_add(&builder, "(si)", err->disk ? err->disk : "", err->error);
+    }
+    return g_variant_new("(a(si))", &builder);
+}
+
+static GVariant *
+domain_memory_peek(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GBytes) bytes = NULL;
+    guint64 offset, size;
+    guint flags;
+
+    g_variant_get(args, "(ttu)", &offset, &size, &flags);
+    if (size > PEEK_MAX) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "memory peek request too large for remote protocol, %" G_GUINT64_FORMAT
+                     " > %d", size, PEEK_MAX);
+        return NULL;
+    }
+    if (!(bytes = CALL(call, domain_memory_peek, "virDomainMemoryPeek", error, offset, (gsize)size, flags)))
+        return NULL;
+    return g_variant_new("(@ay)", g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE));
+}
+
+static GVariant *
+domain_send_process_signal(VbCall *call, GVariant *args, GError **error)
+{
+    gint64 pid;
+    guint signum, flags;
+
+    g_variant_get(args, "(xuu)", &pid, &signum, &flags);
+    return EMPTY_REPLY(CALL(call, domain_send_process_signal, "virDomainSendProcessSignal", error, pid, signum, flags));
+}
+
 /* ---- statistics (virDomainListGetStats) ---- */
 
 static void
@@ -632,7 +1138,7 @@ domain_list_snapshots(VbCall *call, GVariant *args, GError **error)
 
 static const VbMethod domain_methods[] = {
     { "AbortJob", NULL, "virDomainAbortJob" },
-    { "AddIOThread", NULL, "virDomainAddIOThread" },
+    { "AddIOThread", domain_add_iothread, "virDomainAddIOThread" },
     { "AttachDevice", domain_attach_device, "virDomainAttachDeviceFlags" },
     { "BlockCommit", NULL, "virDomainBlockCommit" },
     { "BlockCopy", NULL, "virDomainBlockCopy" },
@@ -642,32 +1148,32 @@ static const VbMethod domain_methods[] = {
     { "BlockRebase", NULL, "virDomainBlockRebase" },
     { "BlockResize", NULL, "virDomainBlockResize" },
     { "BlockJobSetSpeed", NULL, "virDomainBlockJobSetSpeed" },
-    { "CoreDump", NULL, "virDomainCoreDumpWithFormat" },
+    { "CoreDump", domain_core_dump, "virDomainCoreDumpWithFormat" },
     { "Create", domain_create, "virDomainCreateWithFlags" },
     { "CreateWithFiles", NULL, "virDomainCreateWithFiles" },
-    { "DelIOThread", NULL, "virDomainDelIOThread" },
+    { "DelIOThread", domain_del_iothread, "virDomainDelIOThread" },
     { "Destroy", domain_destroy, "virDomainDestroyFlags" },
     { "DetachDevice", domain_detach_device, "virDomainDetachDeviceFlags" },
-    { "FSFreeze", NULL, "virDomainFSFreeze" },
-    { "FSThaw", NULL, "virDomainFSThaw" },
-    { "FSTrim", NULL, "virDomainFSTrim" },
-    { "GetBlockIOParameters", NULL, "virDomainGetBlkioParameters" },
-    { "GetBlockIOTune", NULL, "virDomainGetBlockIoTune" },
+    { "FSFreeze", domain_fs_freeze, "virDomainFSFreeze" },
+    { "FSThaw", domain_fs_thaw, "virDomainFSThaw" },
+    { "FSTrim", domain_fs_trim, "virDomainFSTrim" },
+    { "GetBlockIOParameters", domain_get_blkio_parameters, "virDomainGetBlkioParameters" },
+    { "GetBlockIOTune", domain_get_block_io_tune, "virDomainGetBlockIoTune" },
     { "GetBlockJobInfo", NULL, "virDomainGetBlockJobInfo" },
-    { "GetControlInfo", NULL, "virDomainGetControlInfo" },
-    { "GetDiskErrors", NULL, "virDomainGetDiskErrors" },
-    { "GetEmulatorPinInfo", NULL, "virDomainGetEmulatorPinInfo" },
-    { "GetFSInfo", NULL, "virDomainGetFSInfo" },
+    { "GetControlInfo", domain_get_control_info, "virDomainGetControlInfo" },
+    { "GetDiskErrors", domain_get_disk_errors, "virDomainGetDiskErrors" },
+    { "GetEmulatorPinInfo", domain_get_emulator_pin_info, "virDomainGetEmulatorPinInfo" },
+    { "GetFSInfo", domain_get_fs_info, "virDomainGetFSInfo" },
     { "GetGuestVcpus", NULL, "virDomainGetGuestVcpus" },
     { "GetHostname", domain_get_hostname, "virDomainGetHostname" },
-    { "GetInterfaceParameters", NULL, "virDomainGetInterfaceParameters" },
-    { "GetIOThreadInfo", NULL, "virDomainGetIOThreadInfo" },
+    { "GetInterfaceParameters", domain_get_interface_parameters, "virDomainGetInterfaceParameters" },
+    { "GetIOThreadInfo", domain_get_iothread_info, "virDomainGetIOThreadInfo" },
     { "GetJobInfo", NULL, "virDomainGetJobInfo" },
     { "GetJobStats", NULL, "virDomainGetJobStats" },
     { "GetMemoryParameters", domain_get_memory_parameters, "virDomainGetMemoryParameters" },
     { "GetMetadata", domain_get_metadata, "virDomainGetMetadata" },
-    { "GetNumaParameters", NULL, "virDomainGetNumaParameters" },
-    { "GetPerfEvents", NULL, "virDomainGetPerfEvents" },
+    { "GetNumaParameters", domain_get_numa_parameters, "virDomainGetNumaParameters" },
+    { "GetPerfEvents", domain_get_perf_events, "virDomainGetPerfEvents" },
     { "GetSchedulerParameters", domain_get_scheduler_parameters, "virDomainGetSchedulerParametersFlags" },
     { "GetSecurityLabelList", NULL, "virDomainGetSecurityLabelList" },
     { "GetState", domain_get_state, "virDomainGetState" },
@@ -678,11 +1184,11 @@ static const VbMethod domain_methods[] = {
     { "GetXMLDesc", domain_get_xml_desc, "virDomainGetXMLDesc" },
     { "HasManagedSaveImage", domain_has_managed_save, "virDomainHasManagedSaveImage" },
     { "InjectNMI", domain_inject_nmi, "virDomainInjectNMI" },
-    { "InterfaceAddresses", NULL, "virDomainInterfaceAddresses" },
+    { "InterfaceAddresses", domain_interface_addresses, "virDomainInterfaceAddresses" },
     { "ListDomainSnapshots", domain_list_snapshots, "virDomainListAllSnapshots" },
     { "ManagedSave", domain_managed_save, "virDomainManagedSave" },
     { "ManagedSaveRemove", domain_managed_save_remove, "virDomainManagedSaveRemove" },
-    { "MemoryPeek", NULL, "virDomainMemoryPeek" },
+    { "MemoryPeek", domain_memory_peek, "virDomainMemoryPeek" },
     { "MemoryStats", domain_memory_stats, "virDomainMemoryStats" },
     { "MigrateGetCompressionCache", NULL, "virDomainMigrateGetCompressionCache" },
     { "MigrateGetMaxSpeed", NULL, "virDomainMigrateGetMaxSpeed" },
@@ -692,8 +1198,8 @@ static const VbMethod domain_methods[] = {
     { "MigrateStartPostCopy", NULL, "virDomainMigrateStartPostCopy" },
     { "MigrateToURI3", NULL, "virDomainMigrateToURI3" },
     { "OpenGraphicsFD", NULL, "virDomainOpenGraphicsFD" },
-    { "PinEmulator", NULL, "virDomainPinEmulator" },
-    { "PinIOThread", NULL, "virDomainPinIOThread" },
+    { "PinEmulator", domain_pin_emulator, "virDomainPinEmulator" },
+    { "PinIOThread", domain_pin_iothread, "virDomainPinIOThread" },
     { "PinVcpu", domain_pin_vcpu, "virDomainPinVcpuFlags" },
     { "PMWakeup", NULL, "virDomainPMWakeup" },
     { "Reboot", domain_reboot, "virDomainReboot" },
@@ -702,21 +1208,21 @@ static const VbMethod domain_methods[] = {
     { "Resume", domain_resume, "virDomainResume" },
     { "Save", domain_save, "virDomainSaveFlags" },
     { "SendKey", domain_send_key, "virDomainSendKey" },
-    { "SendProcessSignal", NULL, "virDomainSendProcessSignal" },
-    { "SetBlockIOParameters", NULL, "virDomainSetBlkioParameters" },
-    { "SetBlockIOTune", NULL, "virDomainSetBlockIoTune" },
+    { "SendProcessSignal", domain_send_process_signal, "virDomainSendProcessSignal" },
+    { "SetBlockIOParameters", domain_set_blkio_parameters, "virDomainSetBlkioParameters" },
+    { "SetBlockIOTune", domain_set_block_io_tune, "virDomainSetBlockIoTune" },
     { "SetBlockThreshold", NULL, "virDomainSetBlockThreshold" },
     { "SetGuestVcpus", NULL, "virDomainSetGuestVcpus" },
-    { "SetInterfaceParameters", NULL, "virDomainSetInterfaceParameters" },
+    { "SetInterfaceParameters", domain_set_interface_parameters, "virDomainSetInterfaceParameters" },
     { "SetMemory", domain_set_memory, "virDomainSetMemoryFlags" },
-    { "SetMemoryParameters", NULL, "virDomainSetMemoryParameters" },
-    { "SetMemoryStatsPeriod", NULL, "virDomainSetMemoryStatsPeriod" },
+    { "SetMemoryParameters", domain_set_memory_parameters, "virDomainSetMemoryParameters" },
+    { "SetMemoryStatsPeriod", domain_set_memory_stats_period, "virDomainSetMemoryStatsPeriod" },
     { "SetMetadata", domain_set_metadata, "virDomainSetMetadata" },
-    { "SetNumaParameters", NULL, "virDomainSetNumaParameters" },
-    { "SetPerfEvents", NULL, "virDomainSetPerfEvents" },
-    { "SetSchedulerParameters", NULL, "virDomainSetSchedulerParametersFlags" },
-    { "SetUserPassword", NULL, "virDomainSetUserPassword" },
-    { "SetTime", NULL, "virDomainSetTime" },
+    { "SetNumaParameters", domain_set_numa_parameters, "virDomainSetNumaParameters" },
+    { "SetPerfEvents", domain_set_perf_events, "virDomainSetPerfEvents" },
+    { "SetSchedulerParameters", domain_set_scheduler_parameters, "virDomainSetSchedulerParametersFlags" },
+    { "SetUserPassword", domain_set_user_password, "virDomainSetUserPassword" },
+    { "SetTime", domain_set_time, "virDomainSetTime" },
     { "SetVcpus", domain_set_vcpus, "virDomainSetVcpusFlags" },
     { "Shutdown", domain_shutdown, "virDomainShutdownFlags" },
     { "SnapshotCurrent", domain_snapshot_current, "virDomainSnapshotCurrent" },

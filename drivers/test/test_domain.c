@@ -104,7 +104,14 @@ test_domain_stop(VbConn *conn, VbDomainObj *dom, int reason, int detail)
     test_domain_shutdown_state(conn, dom, reason);
     test_emit_domain(conn, dom, VB_DOMAIN_EVENT_STOPPED, detail, dom->persistent ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);
     if (!dom->persistent)
-        vb_conn_domain_remove(conn, dom);
+        test_domain_remove(conn, dom);
+}
+
+void
+test_domain_remove(VbConn *conn, VbDomainObj *dom)
+{
+    test_domain_priv_drop(conn, dom);
+    vb_conn_domain_remove(conn, dom);
 }
 
 gboolean
@@ -170,6 +177,13 @@ test_domain_start_new(VbConn *conn, VbDomainDef *def, int reason, int detail, gb
 }
 
 /* ---- vtable entries ---- */
+
+/* libvirt's test driver answers "linux" whatever the definition says. */
+char *
+test_domain_get_os_type(VbConn *conn, VbDomainObj *dom, GError **error)
+{
+    return g_strdup("linux");
+}
 
 VbDomainObj *
 test_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **error)
@@ -352,7 +366,7 @@ test_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error
     test_emit_domain(conn, dom, VB_DOMAIN_EVENT_UNDEFINED, VB_EVENT_UNDEFINED_REMOVED,
                      active ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);
     if (!active)
-        vb_conn_domain_remove(conn, dom);
+        test_domain_remove(conn, dom);
     return TRUE;
 }
 

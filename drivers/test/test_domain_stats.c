@@ -133,8 +133,8 @@ test_domain_get_time(VbConn *conn, VbDomainObj *dom, gint64 *seconds, guint *nse
         vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
         return FALSE;
     }
-    *seconds = TEST_GUEST_TIME;
-    *nseconds = 0;
+    *seconds = test_domain_priv(conn, dom)->seconds;
+    *nseconds = test_domain_priv(conn, dom)->nseconds;
     return TRUE;
 }
 

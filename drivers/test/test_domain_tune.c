@@ -134,172 +134,27 @@ test_domain_set_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint count, guint f
 
 /* ---- pinning, kept as <vcpupin> in <cputune> like libvirt ---- */
 
-/* libvirt's bitmap syntax: "0-3,^2,5". */
-static gboolean
-parse_cpuset(const char *str, guint ncpus, GArray *map)
-{
-    g_auto(GStrv) parts = g_strsplit(str, ",", -1);
-
-    for (gchar **part = parts; *part; part++) {
-        const char *p = g_strstrip(*part);
-        gboolean negate = *p == '^';
-        guint64 first, last;
-        g_auto(GStrv) range = g_strsplit(p + negate, "-", 2);
-
-        if (!vb_parse_ull(range[0], &first))
-            return FALSE;
-        last = first;
-        if (range[1] && !vb_parse_ull(range[1], &last))
-            return FALSE;
-        for (guint64 cpu = first; cpu <= last && cpu < ncpus; cpu++)
-            g_array_index(map, gboolean, cpu) = !negate;
-    }
-    return TRUE;
-}
-
-static GArray *
-cpu_map_new(guint ncpus, gboolean value)
-{
-    GArray *map = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), ncpus);
-
-    g_array_set_size(map, ncpus);
-    for (guint i = 0; i < ncpus; i++)
-        g_array_index(map, gboolean, i) = value;
-    return map;
-}
-
-static char *
-format_cpuset(GArray *map)
-{
-    g_autoptr(GString) str = g_string_new(NULL);
-
-    for (guint i = 0; i < map->len; i++) {
-        guint end = i;
-
-        if (!g_array_index(map, gboolean, i))
-            continue;
-        while (end + 1 < map->len && g_array_index(map, gboolean, end + 1))
-            end++;
-        g_string_append_printf(str, "%s%u", str->len ? "," : "", i);
-        if (end > i)
-            g_string_append_printf(str, "-%u", end);
-        i = end;
-    }
-    return g_string_free(g_steal_pointer(&str), str->len == 0);
-}
-
-static const char *const after_vcpupin[] = {
-    "emulatorpin", "iothreadpin", "vcpusched", "iothreadsched", "emulatorsched", "cachetune", "memorytune", NULL,
-};
-
-/* The <vcpupin> of @vcpu, and the child a new one goes before (NULL: at the end), keeping
- * libvirt's order: pins sorted by vCPU, ahead of the elements that follow them. */
-static xmlNodePtr
-find_vcpupin(xmlNodePtr cputune, guint vcpu, xmlNodePtr *before)
-{
-    xmlNodePtr found = NULL;
-
-    *before = NULL;
-    for (xmlNodePtr cur = vb_xml_child(cputune, NULL); cur; cur = vb_xml_next(cur, NULL)) {
-        guint id = G_MAXUINT;
-
-        if (!xmlStrEqual(cur->name, BAD_CAST "vcpupin")) {
-            if (!*before && g_strv_contains(after_vcpupin, (const char *)cur->name))
-                *before = cur;
-            continue;
-        }
-        vb_xml_prop_uint(cur, "vcpu", VB_XML_OPTIONAL, &id, NULL);
-        if (id == vcpu)
-            found = cur;
-        else if (id > vcpu && !*before)
-            *before = cur;
-    }
-    return found;
-}
-
-/* <cputune> written back in libvirt's style: pins as single-quoted one-liners. */
-static char *
-format_cputune(xmlNodePtr cputune)
-{
-    VbBuf buf;
-
-    vb_buf_init(&buf, 0);
-    vb_buf_add(&buf, "<cputune>\n");
-    buf.indent = 2;
-    for (xmlNodePtr cur = vb_xml_child(cputune, NULL); cur; cur = vb_xml_next(cur, NULL)) {
-        g_autofree char *vcpu = vb_xml_prop(cur, "vcpu");
-        g_autofree char *cpuset = vb_xml_prop(cur, "cpuset");
-        g_autofree char *other = NULL;
-
-        if (xmlStrEqual(cur->name, BAD_CAST "vcpupin") && vcpu && cpuset) {
-            vb_buf_escape(&buf, "<vcpupin vcpu='%s'", vcpu);
-            vb_buf_escape(&buf, " cpuset='%s'/>\n", cpuset);
-            continue;
-        }
-        other = vb_xml_node_dump(cur);
-        vb_buf_add_raw_xml(&buf, other);
-    }
-    buf.indent = 0;
-    vb_buf_add(&buf, "</cputune>\n");
-    return vb_buf_steal(&buf);
-}
-
-/* The <cputune> text with vCPU @vcpu pinned to @cpuset. */
-static char *
-cputune_with_pin(const char *cputune_xml, guint vcpu, const char *cpuset, GError **error)
-{
-    g_autoptr(xmlDoc) doc = cputune_xml ? vb_xml_parse(cputune_xml, "cputune", error) : xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr root, pin, before;
-    g_autofree char *id = g_strdup_printf("%u", vcpu);
-
-    if (!doc)
-        return NULL;
-    if (!(root = xmlDocGetRootElement(doc)))
-        xmlDocSetRootElement(doc, root = xmlNewDocNode(doc, NULL, BAD_CAST "cputune", NULL));
-    if ((pin = find_vcpupin(root, vcpu, &before))) {
-        xmlUnlinkNode(pin);
-        xmlFreeNode(pin);
-    }
-    pin = xmlNewDocNode(doc, NULL, BAD_CAST "vcpupin", NULL);
-    xmlNewProp(pin, BAD_CAST "vcpu", BAD_CAST id);
-    xmlNewProp(pin, BAD_CAST "cpuset", BAD_CAST cpuset);
-    if (before)
-        xmlAddPrevSibling(before, pin);
-    else
-        xmlAddChild(root, pin);
-    return format_cputune(root);
-}
-
 static gboolean
 pin_def(VbDomainDef *def, guint vcpu, const char *cpuset, GError **error)
 {
-    char *xml;
-
     if (vcpu >= vb_domain_def_vcpus_current(def)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "requested vcpu '%u' is not present in the domain", vcpu);
         return FALSE;
     }
-    if (!(xml = cputune_with_pin(def->cputune_xml, vcpu, cpuset, error)))
-        return FALSE;
-    g_free(def->cputune_xml);
-    def->cputune_xml = xml;
-    return TRUE;
+    return test_cputune_set_pin(&def->cputune_xml, "vcpupin", "vcpu", vcpu, cpuset, error);
 }
 
 gboolean
 test_domain_pin_vcpu(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags, GError **error)
 {
-    guint ncpus = test_priv(conn)->node.cpus;
-    g_autoptr(GArray) map = cpu_map_new(ncpus, FALSE);
+    g_autoptr(GArray) map = test_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
     g_autofree char *cpuset = NULL;
     VbDomainDef *live, *config;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinVcpuFlags", error) ||
         !get_defs(dom, flags, &live, &config, error))
         return FALSE;
-    for (guint i = 0; cpumap && i < MIN(cpumap->len, ncpus); i++)
-        g_array_index(map, gboolean, i) = g_array_index(cpumap, gboolean, i);
-    if (!(cpuset = format_cpuset(map))) {
+    if (!(cpuset = test_cpumap_format(map))) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Empty cpu list for pinning");
         return FALSE;
     }
@@ -310,17 +165,16 @@ test_domain_pin_vcpu(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap,
     return (!live || pin_def(live, vcpu, cpuset, error)) && (!config || pin_def(config, vcpu, cpuset, error));
 }
 
-static GArray *
-vcpu_pin_map(const VbDomainDef *def, xmlNodePtr cputune, guint vcpu, guint ncpus)
+/* The CPUs a pin (or, when there is none, @fallback) allows; every CPU when neither says. */
+GArray *
+test_cpumap_for(const char *cpuset, const char *fallback, guint ncpus)
 {
-    xmlNodePtr before;
-    xmlNodePtr pin = cputune ? find_vcpupin(cputune, vcpu, &before) : NULL;
-    g_autofree char *cpuset = pin ? vb_xml_prop(pin, "cpuset") : g_strdup(def->vcpu_cpuset);
-    GArray *map = cpu_map_new(ncpus, cpuset == NULL);
+    const char *text = cpuset ? cpuset : fallback;
+    GArray *map = test_cpumap_new(ncpus, text == NULL);
 
-    if (cpuset && !parse_cpuset(cpuset, ncpus, map)) {
+    if (text && !test_cpumap_parse(text, map, FALSE)) {
         g_array_unref(map);
-        map = cpu_map_new(ncpus, TRUE);
+        map = test_cpumap_new(ncpus, TRUE);
     }
     return map;
 }
@@ -329,18 +183,17 @@ GPtrArray *
 test_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
     guint ncpus = test_priv(conn)->node.cpus;
-    g_autoptr(xmlDoc) doc = NULL;
     VbDomainDef *def;
     GPtrArray *maps;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetVcpuPinInfo", error) ||
         !(def = test_domain_get_one_def(dom, flags, NULL, error)))
         return NULL;
-    if (def->cputune_xml)
-        doc = vb_xml_parse(def->cputune_xml, "cputune", NULL);
     maps = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-    for (guint i = 0; i < def->vcpus; i++)
-        g_ptr_array_add(maps, vcpu_pin_map(def, doc ? xmlDocGetRootElement(doc) : NULL, i, ncpus));
+    for (guint i = 0; i < def->vcpus; i++) {
+        g_autofree char *cpuset = test_cputune_pin(def->cputune_xml, "vcpupin", "vcpu", i);
+        g_ptr_array_add(maps, test_cpumap_for(cpuset, def->vcpu_cpuset, ncpus));
+    }
     return maps;
 }
 
@@ -486,7 +339,7 @@ test_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *m
     if ((live && !set_metadata_def(live, type, metadata, key, uri, error)) ||
         (config && !set_metadata_def(config, type, metadata, key, uri, error)))
         return FALSE;
-    vb_conn_emit_text(conn, VB_EVENT_DOMAIN_METADATA, dom->def->uuid, type,
+    vb_conn_emit_full(conn, VB_EVENT_DOMAIN_METADATA, dom->def->uuid, 0, type, VB_PRESENCE_SAME,
                       type == VB_METADATA_ELEMENT ? uri : NULL);
     return TRUE;
 }

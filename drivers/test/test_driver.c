@@ -9,16 +9,6 @@
 #define TEST_DEFAULT_URI "test:///default"
 
 void
-test_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence,
-          const char *text)
-{
-    VbEvent ev = { .kind = kind, .key = key, .event = event, .detail = detail, .presence = presence, .text = text };
-
-    if (conn->sink)
-        conn->sink(conn, &ev, conn->sink_data);
-}
-
-void
 test_emit_domain(VbConn *conn, VbDomainObj *dom, int event, int detail, VbPresence presence)
 {
     vb_conn_emit(conn, VB_EVENT_DOMAIN, dom->def->uuid, event, detail, presence);
@@ -66,6 +56,7 @@ test_close(VbConn *conn)
     if (!priv)
         return;
     g_array_unref(priv->cells);
+    g_hash_table_unref(priv->domain_privs);
     if (priv->iface_backup)
         g_ptr_array_unref(priv->iface_backup);
     g_free(priv);
@@ -83,6 +74,7 @@ test_open(VbConn *conn, GError **error)
     priv = g_new0(TestPriv, 1);
     priv->cells = g_array_new(FALSE, TRUE, sizeof(TestCell));
     priv->next_dom_id = 1;
+    priv->domain_privs = test_domain_privs_new();
     conn->priv = priv;
     if (!test_load_node_file(conn, path, error)) {
         test_close(conn);
@@ -124,6 +116,7 @@ const VbDriver vb_test_driver = {
     .domain_resume = test_domain_resume,
     .domain_undefine = test_domain_undefine,
     .domain_get_xml_desc = test_domain_get_xml_desc,
+    .domain_get_os_type = test_domain_get_os_type,
     .domain_set_autostart = test_domain_set_autostart,
     .domain_get_info = test_domain_get_info,
     .domain_get_vcpus_flags = test_domain_get_vcpus_flags,
@@ -148,6 +141,37 @@ const VbDriver vb_test_driver = {
     .domain_get_hostname = test_domain_get_hostname,
     .domain_send_key = test_domain_send_key,
     .domain_inject_nmi = test_domain_inject_nmi,
+    .domain_get_blkio_parameters = test_domain_get_blkio_parameters,
+    .domain_set_blkio_parameters = test_domain_set_blkio_parameters,
+    .domain_set_memory_parameters = test_domain_set_memory_parameters,
+    .domain_get_numa_parameters = test_domain_get_numa_parameters,
+    .domain_set_numa_parameters = test_domain_set_numa_parameters,
+    .domain_get_perf_events = test_domain_get_perf_events,
+    .domain_set_perf_events = test_domain_set_perf_events,
+    .domain_set_scheduler_parameters = test_domain_set_scheduler_parameters,
+    .domain_get_interface_parameters = test_domain_get_interface_parameters,
+    .domain_set_interface_parameters = test_domain_set_interface_parameters,
+    .domain_get_block_io_tune = test_domain_get_block_io_tune,
+    .domain_set_block_io_tune = test_domain_set_block_io_tune,
+    .domain_set_memory_stats_period = test_domain_set_memory_stats_period,
+    .domain_get_iothread_info = test_domain_get_iothread_info,
+    .domain_add_iothread = test_domain_add_iothread,
+    .domain_del_iothread = test_domain_del_iothread,
+    .domain_pin_iothread = test_domain_pin_iothread,
+    .domain_get_emulator_pin_info = test_domain_get_emulator_pin_info,
+    .domain_pin_emulator = test_domain_pin_emulator,
+    .domain_get_control_info = test_domain_get_control_info,
+    .domain_core_dump = test_domain_core_dump,
+    .domain_fs_freeze = test_domain_fs_freeze,
+    .domain_fs_thaw = test_domain_fs_thaw,
+    .domain_fs_trim = test_domain_fs_trim,
+    .domain_get_fs_info = test_domain_get_fs_info,
+    .domain_interface_addresses = test_domain_interface_addresses,
+    .domain_set_time = test_domain_set_time,
+    .domain_set_user_password = test_domain_set_user_password,
+    .domain_get_disk_errors = test_domain_get_disk_errors,
+    .domain_memory_peek = test_domain_memory_peek,
+    .domain_send_process_signal = test_domain_send_process_signal,
 
     .snapshot_create_xml = test_snapshot_create_xml,
     .snapshot_revert = test_snapshot_revert,

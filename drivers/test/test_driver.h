@@ -23,6 +23,17 @@
  *   array per vCPU, each as long as the host has CPUs.
  * - domain_pin_vcpu takes a GArray of gboolean (one per host CPU); domain_send_key a GArray
  *   of guint key codes.
+ * - typed parameters in and out (blkio, memory, NUMA, perf, scheduler, interface, block I/O
+ *   tune): GArray of VbTypedParam from vb_typed_params_new(), names and types as libvirt's;
+ *   unknown names fail with VB_ERR_ARGUMENT_UNSUPPORTED "parameter 'x' not supported".
+ *   Getters list every parameter in libvirt's order (blkio: weight then five device strings
+ *   "path,value,..."; block I/O tune: 20 values, group_name 13th; perf: 22 booleans).
+ * - domain_get_iothread_info: GPtrArray of VbIOThreadInfo; domain_get_emulator_pin_info and
+ *   every cpumap argument: GArray of gboolean per host CPU.
+ * - domain_get_fs_info: GPtrArray of VbFSInfo; domain_interface_addresses: GPtrArray of
+ *   VbDomainInterface; domain_get_disk_errors: GPtrArray of VbDiskError; domain_memory_peek:
+ *   GBytes. All with their free functions set.
+ * - domain_core_dump writes libvirt's test driver's dump: the 15 bytes "TestGuestMagic\0".
  * - network_get_dhcp_leases: GPtrArray (free func g_variant_unref) of floating-sunk GVariant
  *   of type (sxisssuss): iface, expirytime, type (0 IPv4, 1 IPv6), mac, iaid, ipaddr, prefix,
  *   hostname, clientid -- libvirt's virNetworkDHCPLease field order.

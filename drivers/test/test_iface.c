@@ -11,7 +11,7 @@
 static void
 emit_iface(VbConn *conn, VbInterfaceObj *iface, int event, VbPresence presence)
 {
-    test_emit(conn, VB_EVENT_INTERFACE, iface->def->name, event, 0, presence, iface->def->mac);
+    vb_conn_emit_full(conn, VB_EVENT_INTERFACE, iface->def->name, event, 0, presence, iface->def->mac);
 }
 
 /* The list's key is the name string itself, so the object keeps its (equal) name string. */

@@ -28,7 +28,21 @@ typedef struct {
     GArray *cells;                 /* TestCell */
     int next_dom_id;
     GPtrArray *iface_backup;       /* TestIfaceBackup, non-NULL while a transaction runs */
+    GHashTable *domain_privs;      /* VbDomainObj* -> TestDomainPriv* */
 } TestPriv;
+
+/* libvirt's testDomainObjPrivate. */
+typedef struct {
+    gint64 seconds;                /* the guest clock of Get/SetTime */
+    guint nseconds;
+    gboolean frozen[2];            /* "/" and "/boot" */
+} TestDomainPriv;
+
+/* A typed parameter an API accepts: name and VbTypedParamType. */
+typedef struct {
+    const char *name;
+    int type;
+} TestParamSpec;
 
 static inline TestPriv *
 test_priv(VbConn *conn)
@@ -37,8 +51,6 @@ test_priv(VbConn *conn)
 }
 
 /* test_driver.c: events */
-void test_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence,
-               const char *text);
 void test_emit_domain(VbConn *conn, VbDomainObj *dom, int event, int detail, VbPresence presence);
 
 /* test_load.c: the node file */
@@ -64,6 +76,44 @@ gboolean test_node_get_security_model(VbConn *conn, char **model, char **doi, GE
 GHashTable *test_stats_new(void);
 void test_stats_set(GHashTable *stats, const char *key, guint64 value);
 
+/* test_dompriv.c */
+GHashTable *test_domain_privs_new(void);
+TestDomainPriv *test_domain_priv(VbConn *conn, VbDomainObj *dom);
+void test_domain_priv_drop(VbConn *conn, VbDomainObj *dom);
+/* Rewrites @def, one of @dom's definitions, through its XML: @edit changes the <domain>
+ * element, which is then parsed back in place. For parts conf/ keeps opaque. */
+typedef gboolean (*TestDefEdit)(xmlNodePtr domain, gpointer data, GError **error);
+gboolean test_def_edit(VbConn *conn, VbDomainObj *dom, VbDomainDef *def, TestDefEdit edit, gpointer data,
+                       GError **error);
+/* @def's XML, to read the parts conf/ keeps opaque. */
+xmlDocPtr test_def_doc(const VbDomainDef *def);
+
+/* test_params.c: typed parameters */
+/* virTypedParamsValidate: names in @specs (NULL-terminated) with their types, no repeats. */
+gboolean test_params_validate(GArray *params, const TestParamSpec *specs, GError **error);
+const VbTypedParam *test_params_get(GArray *params, const char *name);
+void test_params_add_int(GArray *params, const char *name, int value);
+void test_params_add_uint(GArray *params, const char *name, guint value);
+void test_params_add_ullong(GArray *params, const char *name, guint64 value);
+void test_params_add_boolean(GArray *params, const char *name, gboolean value);
+void test_params_add_string(GArray *params, const char *name, const char *value);
+
+/* test_xmledit.c: CPU maps and the verbatim XML parts of a definition */
+GArray *test_cpumap_new(guint ncpus, gboolean value);
+gboolean test_cpumap_parse(const char *str, GArray *map, gboolean strict);
+char *test_cpumap_format(GArray *map);
+GArray *test_cpumap_fit(GArray *cpumap, guint ncpus);
+xmlDocPtr test_xml_open(const char *xml, const char *root, GError **error);
+char *test_xml_close(xmlDocPtr doc);
+void test_xml_store(char **field, char *xml);
+xmlNodePtr test_xml_find(xmlNodePtr parent, const char *name, const char *attr, const char *value);
+xmlNodePtr test_xml_insert(xmlNodePtr parent, const char *name, const char *const *order, const char *attr, guint id);
+void test_xml_remove(xmlNodePtr node);
+void test_xml_set_child_text(xmlNodePtr parent, const char *name, const char *const *order, const char *value);
+char *test_cputune_pin(const char *cputune_xml, const char *element, const char *attr, guint id);
+gboolean test_cputune_set_pin(char **cputune_xml, const char *element, const char *attr, guint id,
+                              const char *cpuset, GError **error);
+
 /* test_domain.c: helpers used across the domain files */
 gboolean test_domain_check_active(VbDomainObj *dom, GError **error);
 void test_domain_post_parse(VbDomainDef *def);
@@ -73,6 +123,8 @@ void test_domain_start_state(VbConn *conn, VbDomainObj *dom, int reason);
 void test_domain_shutdown_state(VbConn *conn, VbDomainObj *dom, int reason);
 /* Stops @dom with @reason, emits STOPPED @detail and drops a transient domain (GONE). */
 void test_domain_stop(VbConn *conn, VbDomainObj *dom, int reason, int detail);
+/* Drops @dom from the connection with what the driver keeps beside it. */
+void test_domain_remove(VbConn *conn, VbDomainObj *dom);
 /* libvirt's virDomainObjListAdd checks of a new definition against the existing ones;
  * returns the domain with the same UUID and name, if any. @live also refuses an active one. */
 gboolean test_domain_check_duplicate(VbConn *conn, const VbDomainDef *def, gboolean live, VbDomainObj **found,
@@ -82,6 +134,7 @@ VbDomainObj *test_domain_start_new(VbConn *conn, VbDomainDef *def, int reason, i
                                    GError **error);
 
 /* The domain vtable entries, by file. */
+char *test_domain_get_os_type(VbConn *conn, VbDomainObj *dom, GError **error);
 VbDomainObj *test_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **error);
 VbDomainObj *test_domain_create_xml(VbConn *conn, const char *xml, guint flags, GError **error);
 gboolean test_domain_create(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
@@ -121,6 +174,8 @@ gboolean test_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, cons
                                   const char *key, const char *uri, guint flags, GError **error);
 /* libvirt's virDomainObjGetOneDefState: the one definition @flags (LIVE/CONFIG) selects. */
 VbDomainDef *test_domain_get_one_def(VbDomainObj *dom, guint flags, gboolean *live, GError **error);
+/* The CPUs @cpuset (else @fallback) allows, every one when both are NULL. */
+GArray *test_cpumap_for(const char *cpuset, const char *fallback, guint ncpus);
 
 /* test_domain_stats.c */
 gboolean test_domain_get_block_info(VbConn *conn, VbDomainObj *dom, const char *disk, VbBlockInfo *info,
@@ -135,6 +190,65 @@ char *test_domain_get_hostname(VbConn *conn, VbDomainObj *dom, guint flags, GErr
 gboolean test_domain_send_key(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
                               guint flags, GError **error);
 gboolean test_domain_inject_nmi(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+
+/* test_domain_params.c */
+GArray *test_domain_get_blkio_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+gboolean test_domain_set_blkio_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags,
+                                          GError **error);
+gboolean test_domain_set_memory_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags,
+                                           GError **error);
+GArray *test_domain_get_numa_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+gboolean test_domain_set_numa_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags,
+                                         GError **error);
+GArray *test_domain_get_perf_events(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+gboolean test_domain_set_perf_events(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);
+gboolean test_domain_set_scheduler_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags,
+                                              GError **error);
+
+/* test_domain_devtune.c */
+GArray *test_domain_get_interface_parameters(VbConn *conn, VbDomainObj *dom, const char *device, guint flags,
+                                             GError **error);
+gboolean test_domain_set_interface_parameters(VbConn *conn, VbDomainObj *dom, const char *device, GArray *params,
+                                              guint flags, GError **error);
+GArray *test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags,
+                                      GError **error);
+gboolean test_domain_set_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params,
+                                       guint flags, GError **error);
+gboolean test_domain_set_memory_stats_period(VbConn *conn, VbDomainObj *dom, int period, guint flags,
+                                             GError **error);
+
+/* test_domain_iothread.c */
+GPtrArray *test_domain_get_iothread_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+gboolean test_domain_add_iothread(VbConn *conn, VbDomainObj *dom, guint id, guint flags, GError **error);
+gboolean test_domain_del_iothread(VbConn *conn, VbDomainObj *dom, guint id, guint flags, GError **error);
+gboolean test_domain_pin_iothread(VbConn *conn, VbDomainObj *dom, guint id, GArray *cpumap, guint flags,
+                                  GError **error);
+GArray *test_domain_get_emulator_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+gboolean test_domain_pin_emulator(VbConn *conn, VbDomainObj *dom, GArray *cpumap, guint flags, GError **error);
+
+/* test_domain_guest.c */
+gboolean test_domain_get_control_info(VbConn *conn, VbDomainObj *dom, guint flags, VbDomainControlInfo *info,
+                                      GError **error);
+gboolean test_domain_core_dump(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,
+                               GError **error);
+gboolean test_domain_fs_freeze(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                               guint *count, GError **error);
+gboolean test_domain_fs_thaw(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                             guint *count, GError **error);
+gboolean test_domain_fs_trim(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum, guint flags,
+                             GError **error);
+GPtrArray *test_domain_get_fs_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+GPtrArray *test_domain_interface_addresses(VbConn *conn, VbDomainObj *dom, guint source, guint flags,
+                                           GError **error);
+gboolean test_domain_set_time(VbConn *conn, VbDomainObj *dom, gint64 seconds, guint nseconds, guint flags,
+                              GError **error);
+gboolean test_domain_set_user_password(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
+                                       guint flags, GError **error);
+GPtrArray *test_domain_get_disk_errors(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+GBytes *test_domain_memory_peek(VbConn *conn, VbDomainObj *dom, guint64 start, gsize size, guint flags,
+                                GError **error);
+gboolean test_domain_send_process_signal(VbConn *conn, VbDomainObj *dom, gint64 pid, guint signum, guint flags,
+                                         GError **error);
 
 /* test_snapshot.c */
 VbSnapshotObj *test_snapshot_create_xml(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags,

@@ -29,7 +29,7 @@ find_snapshot(VbDomainObj *dom, const char *name)
 static void
 emit_snapshot(VbConn *conn, VbDomainObj *dom, const char *name, int event, VbPresence presence)
 {
-    test_emit(conn, VB_EVENT_SNAPSHOT, dom->def->uuid, event, 0, presence, name);
+    vb_conn_emit_full(conn, VB_EVENT_SNAPSHOT, dom->def->uuid, event, 0, presence, name);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib.h>
+#include <stdarg.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -419,6 +420,597 @@ test_domain_stats(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(dinfo.vcpus, ==, 2);
 }
 
+/* ---- typed-parameter tunables ---- */
+
+static void
+param_add(GArray *params, const char *name, int type, ...)
+{
+    VbTypedParam param = { .field = g_strdup(name), .type = type };
+    va_list ap;
+
+    va_start(ap, type);
+    if (type == VB_TYPED_PARAM_INT)
+        param.value.i = va_arg(ap, int);
+    else if (type == VB_TYPED_PARAM_UINT || type == VB_TYPED_PARAM_BOOLEAN)
+        param.value.ui = va_arg(ap, guint);
+    else if (type == VB_TYPED_PARAM_ULLONG)
+        param.value.ul = va_arg(ap, guint64);
+    else
+        param.value.s = g_strdup(va_arg(ap, const char *));
+    va_end(ap);
+    g_array_append_val(params, param);
+}
+
+static const VbTypedParam *
+param_get(GArray *params, const char *name)
+{
+    for (guint i = 0; i < params->len; i++) {
+        if (g_str_equal(g_array_index(params, VbTypedParam, i).field, name))
+            return &g_array_index(params, VbTypedParam, i);
+    }
+    g_assert_not_reached();
+    return NULL;
+}
+
+static char *
+domain_xml(Fixture *fx, VbDomainObj *dom, guint flags)
+{
+    g_autoptr(GError) error = NULL;
+    char *xml = vb_test_driver.domain_get_xml_desc(fx->conn, dom, flags, &error);
+
+    g_assert_no_error(error);
+    return xml;
+}
+
+static void
+test_domain_blkio(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) params = vb_typed_params_new();
+    g_autoptr(GArray) bad = vb_typed_params_new();
+    g_autoptr(GArray) got = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    param_add(params, "weight", VB_TYPED_PARAM_UINT, 500u);
+    param_add(params, "device_weight", VB_TYPED_PARAM_STRING, "/dev/sda,300,/dev/sdb,0");
+    param_add(params, "device_read_iops_sec", VB_TYPED_PARAM_STRING, "/dev/sda,1000");
+    g_assert_true(drv->domain_set_blkio_parameters(fx->conn, dom, params, VB_AFFECT_CONFIG, &error));
+    g_assert_no_error(error);
+    got = drv->domain_get_blkio_parameters(fx->conn, dom, VB_AFFECT_CONFIG | VB_TYPED_PARAM_STRING_OKAY, &error);
+    g_assert_cmpuint(got->len, ==, 6);
+    g_assert_cmpuint(param_get(got, "weight")->value.ui, ==, 500);
+    g_assert_cmpstr(param_get(got, "device_weight")->value.s, ==, "/dev/sda,300");
+    g_assert_cmpstr(param_get(got, "device_read_iops_sec")->value.s, ==, "/dev/sda,1000");
+    g_assert_cmpstr(param_get(got, "device_write_bytes_sec")->value.s, ==, "");
+    g_clear_pointer(&got, g_array_unref);
+    got = drv->domain_get_blkio_parameters(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(param_get(got, "weight")->value.ui, ==, 0);
+    xml = domain_xml(fx, dom, VB_DOMAIN_XML_INACTIVE);
+    g_assert_nonnull(strstr(xml, "<blkiotune>\n    <weight>500</weight>\n    <device>\n      <path>/dev/sda</path>\n"
+                                 "      <weight>300</weight>\n      <read_iops_sec>1000</read_iops_sec>\n"));
+    param_add(bad, "device_weight", VB_TYPED_PARAM_STRING, "/dev/sda,x1");
+    g_assert_false(drv->domain_set_blkio_parameters(fx->conn, dom, bad, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: invalid value 'x1' for parameter 'device_weight' of device '/dev/sda'");
+    g_clear_error(&error);
+    g_array_set_size(bad, 0);
+    param_add(bad, "device_weight", VB_TYPED_PARAM_STRING, "/dev/sda,1,/dev/sdb");
+    g_assert_false(drv->domain_set_blkio_parameters(fx->conn, dom, bad, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: unable to parse blkio device 'device_weight' '/dev/sda,1,/dev/sdb'");
+    g_clear_error(&error);
+    g_array_set_size(bad, 0);
+    param_add(bad, "weight", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(5));
+    g_assert_false(drv->domain_set_blkio_parameters(fx->conn, dom, bad, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: invalid type 'ullong' for parameter 'weight', expected 'uint'");
+    g_clear_error(&error);
+    param_add(bad, "nonsense", VB_TYPED_PARAM_UINT, 1u);
+    g_assert_false(drv->domain_set_blkio_parameters(fx->conn, dom, bad, 0, &error));
+    assert_error(error, VB_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: parameter 'nonsense' not supported");
+    ASSERT_NO_EVENTS(fx);
+}
+
+static void
+test_domain_memtune(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) mem = vb_typed_params_new();
+    g_autoptr(GHashTable) limits = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    param_add(mem, "hard_limit", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(1048576));
+    param_add(mem, "hard_limit", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(1));
+    g_assert_false(drv->domain_set_memory_parameters(fx->conn, dom, mem, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: parameter 'hard_limit' occurs multiple times");
+    g_clear_error(&error);
+    g_array_set_size(mem, 1);
+    param_add(mem, "swap_hard_limit", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(1024));
+    g_assert_false(drv->domain_set_memory_parameters(fx->conn, dom, mem, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: memory hard_limit tunable value must be lower than or equal to swap_hard_limit");
+    g_clear_error(&error);
+    g_array_set_size(mem, 1);
+    g_assert_true(drv->domain_set_memory_parameters(fx->conn, dom, mem, VB_AFFECT_LIVE, &error));
+    limits = drv->domain_get_memory_parameters(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(stat_value(limits, "hard_limit"), ==, 1048576);
+    g_assert_cmpuint(stat_value(limits, "soft_limit"), ==, 9007199254740991ull);
+    xml = domain_xml(fx, dom, 0);
+    g_assert_nonnull(strstr(xml, "<memtune>\n    <hard_limit unit='KiB'>1048576</hard_limit>\n  </memtune>"));
+    ASSERT_NO_EVENTS(fx);
+}
+
+static void
+test_domain_numa(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) numa = vb_typed_params_new();
+    g_autoptr(GArray) got = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    param_add(numa, "numa_mode", VB_TYPED_PARAM_INT, 2);
+    g_assert_false(drv->domain_set_numa_parameters(fx->conn, dom, numa, VB_AFFECT_CONFIG, &error));
+    assert_error(error, VB_ERR_CONFIG_UNSUPPORTED,
+                 "unsupported configuration: nodeset for NUMA memory tuning must be set if 'placement' is 'static'");
+    g_clear_error(&error);
+    param_add(numa, "numa_nodeset", VB_TYPED_PARAM_STRING, "0-1,^1,1");
+    g_assert_true(drv->domain_set_numa_parameters(fx->conn, dom, numa, VB_AFFECT_CONFIG, &error));
+    g_assert_no_error(error);
+    got = drv->domain_get_numa_parameters(fx->conn, dom, VB_AFFECT_CONFIG, &error);
+    g_assert_cmpint(param_get(got, "numa_mode")->value.i, ==, 2);
+    g_assert_cmpstr(param_get(got, "numa_nodeset")->value.s, ==, "0-1");
+    g_clear_pointer(&got, g_array_unref);
+    got = drv->domain_get_numa_parameters(fx->conn, dom, 0, &error);
+    g_assert_cmpint(param_get(got, "numa_mode")->value.i, ==, 0);
+    g_assert_cmpstr(param_get(got, "numa_nodeset")->value.s, ==, "");
+    xml = domain_xml(fx, dom, VB_DOMAIN_XML_INACTIVE);
+    g_assert_nonnull(strstr(xml, "<numatune>\n    <memory mode='interleave' nodeset='0-1'/>\n  </numatune>"));
+    g_array_set_size(numa, 0);
+    param_add(numa, "numa_nodeset", VB_TYPED_PARAM_STRING, "^0");
+    g_assert_false(drv->domain_set_numa_parameters(fx->conn, dom, numa, 0, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: Invalid nodeset of 'numatune': ^0");
+    g_clear_error(&error);
+    g_array_set_size(numa, 0);
+    param_add(numa, "numa_mode", VB_TYPED_PARAM_INT, 7);
+    g_assert_false(drv->domain_set_numa_parameters(fx->conn, dom, numa, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: unsupported numatune mode: '7'");
+    ASSERT_NO_EVENTS(fx);
+}
+
+static void
+test_domain_perf_sched(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) perf = vb_typed_params_new();
+    g_autoptr(GArray) sched = vb_typed_params_new();
+    g_autoptr(GArray) got = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    param_add(perf, "cmt", VB_TYPED_PARAM_BOOLEAN, TRUE);
+    param_add(perf, "cpu_cycles", VB_TYPED_PARAM_BOOLEAN, FALSE);
+    g_assert_true(drv->domain_set_perf_events(fx->conn, dom, perf, 0, &error));
+    got = drv->domain_get_perf_events(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(got->len, ==, 22);
+    g_assert_true(param_get(got, "cmt")->value.b);
+    g_assert_false(param_get(got, "cpu_cycles")->value.b);
+    g_assert_cmpstr(g_array_index(got, VbTypedParam, 21).field, ==, "emulation_faults");
+    xml = domain_xml(fx, dom, 0);
+    g_assert_nonnull(strstr(xml, "<perf>\n    <event name='cmt' enabled='yes'/>\n"
+                                 "    <event name='cpu_cycles' enabled='no'/>\n  </perf>"));
+    param_add(sched, "weight", VB_TYPED_PARAM_UINT, 100u);
+    g_assert_true(drv->domain_set_scheduler_parameters(fx->conn, dom, sched, 0, &error));
+    g_assert_false(drv->domain_set_scheduler_parameters(fx->conn, dom, sched, VB_AFFECT_LIVE, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: unsupported flags (0x1) in function virDomainSetSchedulerParametersFlags");
+    g_clear_error(&error);
+    param_add(sched, "cap", VB_TYPED_PARAM_UINT, 1u);
+    g_assert_false(drv->domain_set_scheduler_parameters(fx->conn, dom, sched, 0, &error));
+    assert_error(error, VB_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: parameter 'cap' not supported");
+    ASSERT_NO_EVENTS(fx);
+}
+
+static void
+test_domain_bandwidth(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) params = vb_typed_params_new();
+    g_autoptr(GArray) got = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *cleared = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    param_add(params, "inbound.average", VB_TYPED_PARAM_UINT, 1000u);
+    param_add(params, "inbound.burst", VB_TYPED_PARAM_UINT, 2048u);
+    param_add(params, "outbound.average", VB_TYPED_PARAM_UINT, 128u);
+    g_assert_true(drv->domain_set_interface_parameters(fx->conn, dom, "testnet0", params, 0, &error));
+    g_assert_no_error(error);
+    got = drv->domain_get_interface_parameters(fx->conn, dom, "aa:bb:cc:dd:ee:ff", 0, &error);
+    g_assert_cmpuint(got->len, ==, 7);
+    g_assert_cmpuint(param_get(got, "inbound.average")->value.ui, ==, 1000);
+    g_assert_cmpuint(param_get(got, "inbound.burst")->value.ui, ==, 2048);
+    g_assert_cmpuint(param_get(got, "outbound.average")->value.ui, ==, 128);
+    g_assert_cmpuint(param_get(got, "outbound.peak")->value.ui, ==, 0);
+    xml = domain_xml(fx, dom, 0);
+    g_assert_nonnull(strstr(xml, "<bandwidth>\n        <inbound average='1000' burst='2048'/>\n"
+                                 "        <outbound average='128'/>\n      </bandwidth>"));
+    g_array_set_size(params, 0);
+    param_add(params, "outbound.average", VB_TYPED_PARAM_UINT, 0u);
+    g_assert_true(drv->domain_set_interface_parameters(fx->conn, dom, "testnet0", params, 0, &error));
+    cleared = domain_xml(fx, dom, 0);
+    g_assert_null(strstr(cleared, "<outbound"));
+    g_assert_nonnull(strstr(cleared, "<inbound average='1000' burst='2048'/>"));
+    g_assert_null(drv->domain_get_interface_parameters(fx->conn, dom, "eth9", 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: 'eth9' is not a known interface");
+    ASSERT_NO_EVENTS(fx);
+}
+
+static void
+test_domain_iotune(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) params = vb_typed_params_new();
+    g_autoptr(GArray) got = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    param_add(params, "total_bytes_sec", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(1000));
+    g_assert_false(drv->domain_set_block_io_tune(fx->conn, dom, "vda", params, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: total_bytes_sec cannot be set higher than total_bytes_sec_max");
+    g_clear_error(&error);
+    param_add(params, "total_bytes_sec_max", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(2000));
+    param_add(params, "group_name", VB_TYPED_PARAM_STRING, "grp");
+    g_assert_true(drv->domain_set_block_io_tune(fx->conn, dom, "/guest/diskimage1", params, VB_AFFECT_CONFIG, &error));
+    g_assert_no_error(error);
+    got = drv->domain_get_block_io_tune(fx->conn, dom, "vda", VB_AFFECT_CONFIG, &error);
+    g_assert_cmpuint(got->len, ==, 20);
+    g_assert_cmpuint(param_get(got, "total_bytes_sec")->value.ul, ==, 1000);
+    g_assert_cmpuint(param_get(got, "total_bytes_sec_max")->value.ul, ==, 2000);
+    g_assert_cmpstr(param_get(got, "group_name")->value.s, ==, "grp");
+    g_assert_cmpstr(g_array_index(got, VbTypedParam, 13).field, ==, "group_name");
+    g_clear_pointer(&got, g_array_unref);
+    got = drv->domain_get_block_io_tune(fx->conn, dom, "vda", 0, &error);
+    g_assert_cmpuint(param_get(got, "total_bytes_sec")->value.ul, ==, 0);
+    xml = domain_xml(fx, dom, VB_DOMAIN_XML_INACTIVE);
+    g_assert_nonnull(strstr(xml, "<iotune>\n        <total_bytes_sec>1000</total_bytes_sec>\n"
+                                 "        <total_bytes_sec_max>2000</total_bytes_sec_max>\n"
+                                 "        <group_name>grp</group_name>\n      </iotune>"));
+    g_array_set_size(params, 0);
+    param_add(params, "read_bytes_sec", VB_TYPED_PARAM_ULLONG, G_GUINT64_CONSTANT(1));
+    g_assert_false(drv->domain_set_block_io_tune(fx->conn, dom, "vda", params, VB_AFFECT_CONFIG, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: total and read/write of bytes_sec cannot be set at the same time");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_set_block_io_tune(fx->conn, dom, "vdz", params, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: missing persistent configuration for disk 'vdz'");
+    g_clear_error(&error);
+    g_assert_null(drv->domain_get_block_io_tune(fx->conn, dom, "vdz", 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: disk 'vdz' was not found in the domain config");
+    ASSERT_NO_EVENTS(fx);
+}
+
+static void
+test_domain_memstats_period(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+    VbDomainObj *other = drv->domain_define_xml(fx->conn, NEW_DOMAIN_XML("new", NEW_UUID), 0, &error);
+
+    g_assert_true(drv->domain_set_memory_stats_period(fx->conn, dom, 10, 0, &error));
+    xml = domain_xml(fx, dom, 0);
+    g_assert_nonnull(strstr(xml, "<memballoon model='virtio'>\n      <stats period='10'/>\n      <address"));
+    g_assert_false(drv->domain_set_memory_stats_period(fx->conn, other, 10, 0, &error));
+    assert_error(error, VB_ERR_INTERNAL_ERROR,
+                 "internal error: No memory balloon device configured, can not set the collection period");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_set_memory_stats_period(fx->conn, other, 10, VB_AFFECT_LIVE, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
+}
+
+/* ---- IOThreads and emulator pinning ---- */
+
+static GArray *
+cpus(guint first, guint last)
+{
+    GArray *map = g_array_new(FALSE, TRUE, sizeof(gboolean));
+
+    g_array_set_size(map, 16);
+    for (guint i = first; i <= last; i++)
+        g_array_index(map, gboolean, i) = TRUE;
+    return map;
+}
+
+static char *
+cpumap_string(GArray *map)
+{
+    GString *str = g_string_new(NULL);
+
+    for (guint i = 0; i < map->len; i++)
+        g_string_append_c(str, g_array_index(map, gboolean, i) ? 'y' : '-');
+    return g_string_free(str, FALSE);
+}
+
+static void
+test_domain_iothreads(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) infos = NULL;
+    g_autoptr(GArray) pin = cpus(3, 4);
+    g_autofree char *map = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    infos = drv->domain_get_iothread_info(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(infos->len, ==, 0);
+    g_clear_pointer(&infos, g_ptr_array_unref);
+    g_assert_false(drv->domain_add_iothread(fx->conn, dom, 0, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: invalid value of 0 for iothread_id");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_add_iothread(fx->conn, dom, 5, 0, &error));
+    g_assert_false(drv->domain_add_iothread(fx->conn, dom, 5, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: an IOThread is already using iothread_id '5'");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_pin_iothread(fx->conn, dom, 5, pin, 0, &error));
+    infos = drv->domain_get_iothread_info(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(infos->len, ==, 1);
+    g_assert_cmpuint(((VbIOThreadInfo *)g_ptr_array_index(infos, 0))->id, ==, 5);
+    map = cpumap_string(((VbIOThreadInfo *)g_ptr_array_index(infos, 0))->cpumap);
+    g_assert_cmpstr(map, ==, "---yy-----------");
+    xml = domain_xml(fx, dom, 0);
+    g_assert_nonnull(strstr(xml, "<iothreads>1</iothreads>\n  <iothreadids>\n    <iothread id='5'/>\n"));
+    g_assert_nonnull(strstr(xml, "<iothreadpin iothread='5' cpuset='3-4'/>"));
+    g_assert_false(drv->domain_pin_iothread(fx->conn, dom, 6, pin, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: iothreadid 6 not found");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_del_iothread(fx->conn, dom, 5, 0, &error));
+    g_clear_pointer(&xml, g_free);
+    xml = domain_xml(fx, dom, 0);
+    g_assert_null(strstr(xml, "iothread"));
+    g_assert_false(drv->domain_del_iothread(fx->conn, dom, 5, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: cannot find IOThread '5' in iothreadids list");
+    ASSERT_NO_EVENTS(fx);
+}
+
+#define IOTHREAD_DOMAIN_XML \
+    "<domain type='test'><name>io</name><uuid>" NEW_UUID "</uuid><memory>1024</memory><vcpu>3</vcpu>" \
+    "<iothreads>3</iothreads><os><type>hvm</type></os><devices><disk type='file' device='disk'>" \
+    "<driver name='qemu' iothread='3'/><source file='/x.img'/><target dev='vda'/></disk></devices></domain>"
+
+static void
+test_domain_iothreads_autofill(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) infos = NULL;
+    g_autofree char *map = NULL;
+    VbDomainObj *dom = drv->domain_define_xml(fx->conn, IOTHREAD_DOMAIN_XML, 0, &error);
+
+    g_assert_no_error(error);
+    g_assert_false(drv->domain_del_iothread(fx->conn, dom, 3, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: cannot remove IOThread 3 since it is being used by disk 'vda'");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_del_iothread(fx->conn, dom, 1, VB_AFFECT_LIVE, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_del_iothread(fx->conn, dom, 1, 0, &error));
+    infos = drv->domain_get_iothread_info(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(infos->len, ==, 2);
+    g_assert_cmpuint(((VbIOThreadInfo *)g_ptr_array_index(infos, 0))->id, ==, 2);
+    g_assert_cmpuint(((VbIOThreadInfo *)g_ptr_array_index(infos, 1))->id, ==, 3);
+    /* libvirt's test driver sizes an unpinned thread's map by the vCPU count */
+    map = cpumap_string(((VbIOThreadInfo *)g_ptr_array_index(infos, 0))->cpumap);
+    g_assert_cmpstr(map, ==, "yyy-------------");
+}
+
+static void
+test_domain_emulator_pin(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) before = NULL;
+    g_autoptr(GArray) after = NULL;
+    g_autoptr(GArray) pin = cpus(2, 2);
+    g_autoptr(GArray) none = cpus(1, 0);
+    g_autofree char *map = NULL;
+    g_autofree char *xml = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+
+    before = drv->domain_get_emulator_pin_info(fx->conn, dom, 0, &error);
+    map = cpumap_string(before);
+    g_assert_cmpstr(map, ==, "yyyyyyyyyyyyyyyy");
+    g_assert_false(drv->domain_pin_emulator(fx->conn, dom, none, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: Empty cpu list for pinning");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_pin_emulator(fx->conn, dom, pin, VB_AFFECT_LIVE, &error));
+    after = drv->domain_get_emulator_pin_info(fx->conn, dom, 0, &error);
+    g_clear_pointer(&map, g_free);
+    map = cpumap_string(after);
+    g_assert_cmpstr(map, ==, "--y-------------");
+    xml = domain_xml(fx, dom, 0);
+    g_assert_nonnull(strstr(xml, "<cputune>\n    <emulatorpin cpuset='2'/>\n  </cputune>"));
+    g_assert_false(drv->domain_pin_emulator(fx->conn, dom, pin, VB_AFFECT_LIVE | VB_AFFECT_CONFIG, &error));
+    g_assert_error(error, VB_ERROR, VB_ERR_INVALID_ARG);
+}
+
+/* ---- guest requests ---- */
+
+static void
+test_domain_guest_clock(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+    VbDomainControlInfo info;
+    gint64 seconds = 0;
+    guint nseconds = 0;
+
+    g_assert_true(drv->domain_get_control_info(fx->conn, dom, 0, &info, &error));
+    g_assert_cmpuint(info.state, ==, VB_DOMAIN_CONTROL_OK);
+    g_assert_true(drv->domain_set_time(fx->conn, dom, 5000, 7, VB_DOMAIN_TIME_SYNC, &error));
+    g_assert_true(drv->domain_get_time(fx->conn, dom, &seconds, &nseconds, &error));
+    g_assert_cmpint(seconds, ==, 5000);
+    g_assert_cmpuint(nseconds, ==, 7);
+    g_assert_true(drv->domain_get_control_info(fx->conn, dom, 0, &info, &error));
+    g_assert_cmpuint(info.state, ==, VB_DOMAIN_CONTROL_JOB);
+    g_assert_cmpuint(info.state_time, ==, 5000);
+    g_assert_true(drv->domain_set_time(fx->conn, dom, 30002, 0, 0, &error));
+    g_assert_true(drv->domain_get_control_info(fx->conn, dom, 0, &info, &error));
+    g_assert_cmpuint(info.state, ==, VB_DOMAIN_CONTROL_ERROR);
+    g_assert_cmpuint(info.details, ==, VB_CONTROL_ERROR_REASON_MONITOR);
+    g_assert_cmpuint(info.state_time, ==, 2);
+    g_assert_false(drv->domain_set_time(fx->conn, dom, 1, 0, 2, &error));
+    g_assert_error(error, VB_ERROR, VB_ERR_INVALID_ARG);
+    g_clear_error(&error);
+    g_assert_true(drv->domain_set_user_password(fx->conn, dom, "root", "secret", VB_DOMAIN_PASSWORD_ENCRYPTED, &error));
+    g_assert_true(drv->domain_destroy(fx->conn, dom, 0, &error));
+    g_assert_false(drv->domain_get_control_info(fx->conn, dom, 0, &info, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_set_user_password(fx->conn, dom, "root", "x", 0, &error));
+    g_clear_error(&error);
+    g_assert_true(drv->domain_create(fx->conn, dom, 0, &error));
+    g_assert_true(drv->domain_get_time(fx->conn, dom, &seconds, &nseconds, &error));
+    g_assert_cmpint(seconds, ==, 30002);
+    ASSERT_EVENTS(fx, "dom STOPPED/1", "dom STARTED/0");
+}
+
+static void
+test_domain_core_dump(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename(fx->tmpdir, "test.core", NULL);
+    g_autofree char *zlib = g_build_filename(fx->tmpdir, "zlib.core", NULL);
+    g_autofree char *contents = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+    gsize len = 0;
+
+    g_assert_true(drv->domain_core_dump(fx->conn, dom, path, VB_CORE_DUMP_FORMAT_RAW, 0, &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmpuint(len, ==, 15);
+    g_assert_cmpmem(contents, len, "TestGuestMagic", 15);
+    g_assert_false(drv->domain_core_dump(fx->conn, dom, zlib, VB_CORE_DUMP_FORMAT_KDUMP_ZLIB, 0, &error));
+    assert_error(error, VB_ERR_OPERATION_UNSUPPORTED, "Operation not supported: kdump-compressed format is not supported here");
+    g_clear_error(&error);
+    g_assert_true(g_file_test(zlib, G_FILE_TEST_EXISTS));
+    g_assert_false(drv->domain_core_dump(fx->conn, dom, path, 9, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: dumpformat '9' is not supported");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_core_dump(fx->conn, dom, path, 0, VB_DUMP_LIVE, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: unsupported flags (0x2) in function virDomainCoreDumpWithFormat");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_core_dump(fx->conn, dom, "/nonexistent/dir/core", 0, 0, &error));
+    g_assert_error(error, VB_ERROR, VB_ERR_SYSTEM_ERROR);
+    g_assert_true(g_str_has_prefix(error->message, "domain 'test' coredump: failed to open /nonexistent/dir/core: "));
+    g_clear_error(&error);
+    ASSERT_NO_EVENTS(fx);
+    g_assert_true(drv->domain_core_dump(fx->conn, dom, path, 0, VB_DUMP_CRASH, &error));
+    g_assert_cmpint(dom->state, ==, VB_DOMAIN_SHUTOFF);
+    g_assert_cmpint(dom->reason, ==, VB_SHUTOFF_CRASHED);
+    ASSERT_EVENTS(fx, "dom STOPPED/2");
+    g_assert_false(drv->domain_core_dump(fx->conn, dom, path, 0, 0, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
+}
+
+static void
+test_domain_guest_fs(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) fsinfo = NULL;
+    const char *const root[] = { "/", NULL };
+    const char *const bad[] = { "/boot", "/var", NULL };
+    VbDomainObj *dom = domain(fx, "test");
+    VbFSInfo *info;
+    guint count = 9;
+
+    g_assert_true(drv->domain_fs_freeze(fx->conn, dom, root, 0, &count, &error));
+    g_assert_cmpuint(count, ==, 1);
+    g_assert_true(drv->domain_fs_freeze(fx->conn, dom, NULL, 0, &count, &error));
+    g_assert_cmpuint(count, ==, 1);
+    g_assert_false(drv->domain_fs_thaw(fx->conn, dom, bad, 0, &count, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: mount point not found: /var");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_fs_thaw(fx->conn, dom, NULL, 0, &count, &error));
+    g_assert_cmpuint(count, ==, 2);
+    g_assert_true(drv->domain_fs_thaw(fx->conn, dom, root, 0, &count, &error));
+    g_assert_cmpuint(count, ==, 0);
+    g_assert_true(drv->domain_fs_trim(fx->conn, dom, NULL, 0, 0, &error));
+    g_assert_false(drv->domain_fs_trim(fx->conn, dom, "/home", 0, 0, &error));
+    assert_error(error, VB_ERR_OPERATION_INVALID, "Requested operation is not valid: mount point not found: /home");
+    g_clear_error(&error);
+    fsinfo = drv->domain_get_fs_info(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(fsinfo->len, ==, 2);
+    info = g_ptr_array_index(fsinfo, 1);
+    g_assert_cmpstr(info->mountpoint, ==, "/boot");
+    g_assert_cmpstr(info->name, ==, "vda2");
+    g_assert_cmpstr(info->fstype, ==, "ext4");
+    g_assert_cmpstr(info->dev_aliases[0], ==, "vda");
+    g_assert_null(info->dev_aliases[1]);
+}
+
+static void
+test_domain_guest_misc(Fixture *fx, gconstpointer data)
+{
+    const VbDriver *drv = &vb_test_driver;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) ifaces = NULL;
+    g_autoptr(GPtrArray) errors = NULL;
+    g_autoptr(GBytes) peek = NULL;
+    VbDomainObj *dom = domain(fx, "test");
+    VbDomainInterface *iface;
+    VbDomainIPAddress *addr;
+    gsize len = 0;
+    const guint8 *bytes;
+
+    ifaces = drv->domain_interface_addresses(fx->conn, dom, VB_INTERFACE_ADDRESSES_SRC_LEASE, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(ifaces->len, ==, 1);
+    iface = g_ptr_array_index(ifaces, 0);
+    addr = g_ptr_array_index(iface->addrs, 0);
+    g_assert_cmpstr(iface->name, ==, "testnet0");
+    g_assert_cmpstr(iface->hwaddr, ==, "aa:bb:cc:dd:ee:ff");
+    g_assert_cmpstr(addr->addr, ==, "192.168.122.3");
+    g_assert_cmpuint(addr->prefix, ==, 24);
+    g_assert_cmpint(addr->type, ==, VB_IP_ADDR_TYPE_IPV4);
+    g_assert_null(drv->domain_interface_addresses(fx->conn, dom, 3, 0, &error));
+    assert_error(error, VB_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: Unknown IP address data source 3");
+    g_clear_error(&error);
+    errors = drv->domain_get_disk_errors(fx->conn, dom, 0, &error);
+    g_assert_cmpuint(errors->len, ==, 1);
+    g_assert_cmpstr(((VbDiskError *)g_ptr_array_index(errors, 0))->disk, ==, "vda");
+    g_assert_cmpint(((VbDiskError *)g_ptr_array_index(errors, 0))->error, ==, VB_DOMAIN_DISK_ERROR_UNSPEC);
+    peek = drv->domain_memory_peek(fx->conn, dom, 254, 4, VB_MEMORY_PHYSICAL, &error);
+    bytes = g_bytes_get_data(peek, &len);
+    g_assert_cmpuint(len, ==, 4);
+    g_assert_cmpuint(bytes[0], ==, 254);
+    g_assert_cmpuint(bytes[2], ==, 0);
+    g_assert_null(drv->domain_memory_peek(fx->conn, dom, 0, 4, VB_MEMORY_PHYSICAL | VB_MEMORY_VIRTUAL, &error));
+    assert_error(error, VB_ERR_INVALID_ARG,
+                 "invalid argument: flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL");
+    g_clear_error(&error);
+    g_assert_true(drv->domain_send_process_signal(fx->conn, dom, 1, 15, 0, &error));
+    g_assert_false(drv->domain_send_process_signal(fx->conn, dom, 2, 15, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: only sending a signal to pid 1 is supported");
+    g_clear_error(&error);
+    g_assert_false(drv->domain_send_process_signal(fx->conn, dom, 1, 65, 0, &error));
+    assert_error(error, VB_ERR_INVALID_ARG, "invalid argument: signum value 65 is out of range");
+}
+
 /* ---- save, restore, managed save ---- */
 
 static void
@@ -728,6 +1320,20 @@ main(int argc, char **argv)
     ADD("domain/metadata", test_domain_metadata);
     ADD("domain/rename", test_domain_rename);
     ADD("domain/stats", test_domain_stats);
+    ADD("domain/blkio", test_domain_blkio);
+    ADD("domain/memtune", test_domain_memtune);
+    ADD("domain/numa", test_domain_numa);
+    ADD("domain/perf-sched", test_domain_perf_sched);
+    ADD("domain/bandwidth", test_domain_bandwidth);
+    ADD("domain/iotune", test_domain_iotune);
+    ADD("domain/memstats-period", test_domain_memstats_period);
+    ADD("domain/iothreads", test_domain_iothreads);
+    ADD("domain/iothreads-autofill", test_domain_iothreads_autofill);
+    ADD("domain/emulator-pin", test_domain_emulator_pin);
+    ADD("domain/guest-clock", test_domain_guest_clock);
+    ADD("domain/core-dump", test_domain_core_dump);
+    ADD("domain/guest-fs", test_domain_guest_fs);
+    ADD("domain/guest-misc", test_domain_guest_misc);
     ADD("domain/save-restore", test_save_restore);
     ADD("domain/managed-save", test_managed_save);
     ADD("domain/snapshots", test_snapshots);

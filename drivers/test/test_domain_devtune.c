@@ -1,0 +1,453 @@
+/* test_domain_devtune.c: tunables of test driver domain devices: interface <bandwidth>,
+ * disk <iotune> and the balloon's statistics period */
+#include <string.h>
+
+#include "drivers/test/test_private.h"
+
+#define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
+#define TEST_GET_FLAGS (TEST_AFFECT | VB_TYPED_PARAM_STRING_OKAY)
+#define TEST_BLOCK_IOTUNE_MAX G_GUINT64_CONSTANT(1000000000000000)
+
+/* The <@element> of @domain's devices that is the @index-th of its kind. */
+static xmlNodePtr
+device_node(xmlNodePtr domain, const char *element, guint index)
+{
+    guint n = 0;
+
+    VB_XML_FOREACH_CHILD(vb_xml_child(domain, "devices"), element, node) {
+        if (n++ == index)
+            return node;
+    }
+    return NULL;
+}
+
+/* ---- interface <bandwidth> ---- */
+
+enum { RATE_AVERAGE, RATE_PEAK, RATE_FLOOR, RATE_BURST, RATE_N };
+static const char *const rate_attrs[] = { "average", "peak", "floor", "burst" };
+
+typedef struct {
+    gboolean set;
+    guint64 values[RATE_N];
+} Rate;
+
+static void
+rate_read(xmlNodePtr bandwidth, const char *direction, Rate *rate)
+{
+    xmlNodePtr node = bandwidth ? vb_xml_child(bandwidth, direction) : NULL;
+
+    memset(rate, 0, sizeof(*rate));
+    rate->set = node != NULL;
+    for (int i = 0; node && i < RATE_N; i++)
+        vb_xml_prop_ull(node, rate_attrs[i], VB_XML_OPTIONAL, &rate->values[i], NULL);
+}
+
+static void
+rate_write(xmlNodePtr bandwidth, const char *direction, const Rate *rate)
+{
+    xmlNodePtr node;
+
+    test_xml_remove(vb_xml_child(bandwidth, direction));
+    if (!rate->set || (!rate->values[RATE_AVERAGE] && !rate->values[RATE_FLOOR]))
+        return;
+    node = xmlNewChild(bandwidth, NULL, BAD_CAST direction, NULL);
+    for (int i = 0; i < RATE_N; i++) {
+        g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, rate->values[i]);
+        if (rate->values[i])
+            xmlNewProp(node, BAD_CAST rate_attrs[i], BAD_CAST value);
+    }
+}
+
+typedef struct {
+    guint index;
+    GArray *params;
+} NetEdit;
+
+/* What a parameter sets: direction 0 in, 1 out, and the rate field. */
+static gboolean
+bandwidth_param(const char *name, int *direction, int *field)
+{
+    const char *dot = strchr(name, '.');
+
+    if (!dot)
+        return FALSE;
+    *direction = g_str_has_prefix(name, "inbound.") ? 0 : 1;
+    for (*field = 0; *field < RATE_N; (*field)++) {
+        if (g_str_equal(dot + 1, rate_attrs[*field]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* libvirt's testDomainSetInterfaceParameters: a direction given an average (or inbound
+ * floor) is replaced, and dropped when those are 0; the others stay as they were. */
+static gboolean
+bandwidth_edit(xmlNodePtr domain, gpointer data, GError **error)
+{
+    NetEdit *edit = data;
+    xmlNodePtr iface = device_node(domain, "interface", edit->index);
+    xmlNodePtr bandwidth = vb_xml_child(iface, "bandwidth");
+    Rate rates[2] = { { TRUE, { 0 } }, { TRUE, { 0 } } };
+    gboolean specified[2] = { FALSE, FALSE };
+
+    for (guint i = 0; i < edit->params->len; i++) {
+        const VbTypedParam *param = &g_array_index(edit->params, VbTypedParam, i);
+        int dir, field;
+        if (!bandwidth_param(param->field, &dir, &field))
+            continue;
+        rates[dir].values[field] = param->value.ui;
+        specified[dir] |= field == RATE_AVERAGE || (dir == 0 && field == RATE_FLOOR);
+    }
+    if (!bandwidth)
+        bandwidth = xmlNewChild(iface, NULL, BAD_CAST "bandwidth", NULL);
+    if (specified[0])
+        rate_write(bandwidth, "inbound", &rates[0]);
+    if (specified[1])
+        rate_write(bandwidth, "outbound", &rates[1]);
+    if (!vb_xml_child(bandwidth, NULL))
+        test_xml_remove(bandwidth);
+    return TRUE;
+}
+
+static const TestParamSpec bandwidth_specs[] = {
+    { "inbound.average", VB_TYPED_PARAM_UINT },
+    { "inbound.peak", VB_TYPED_PARAM_UINT },
+    { "inbound.burst", VB_TYPED_PARAM_UINT },
+    { "inbound.floor", VB_TYPED_PARAM_UINT },
+    { "outbound.average", VB_TYPED_PARAM_UINT },
+    { "outbound.peak", VB_TYPED_PARAM_UINT },
+    { "outbound.burst", VB_TYPED_PARAM_UINT },
+    { NULL },
+};
+
+/* The position of the interface @device names among @def's interfaces. */
+static gboolean
+find_net_index(const VbDomainDef *def, const char *device, guint *index, GError **error)
+{
+    VbNetDef *net = device ? vb_domain_def_find_net(def, device) : NULL;
+    guint n = 0;
+
+    for (guint i = 0; net && i < def->devices->len; i++) {
+        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        if (dev->net == net) {
+            *index = n;
+            return TRUE;
+        }
+        n += dev->net != NULL;
+    }
+    vb_set_error(error, VB_ERR_INVALID_ARG, "'%s' is not a known interface", device ? device : "");
+    return FALSE;
+}
+
+gboolean
+test_domain_set_interface_parameters(VbConn *conn, VbDomainObj *dom, const char *device, GArray *params,
+                                     guint flags, GError **error)
+{
+    NetEdit edit = { .params = params };
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetInterfaceParameters", error) ||
+        !test_params_validate(params, bandwidth_specs, error) ||
+        !(def = test_domain_get_one_def(dom, flags, NULL, error)) ||
+        !find_net_index(def, device, &edit.index, error))
+        return FALSE;
+    return test_def_edit(conn, dom, def, bandwidth_edit, &edit, error);
+}
+
+GArray *
+test_domain_get_interface_parameters(VbConn *conn, VbDomainObj *dom, const char *device, guint flags,
+                                     GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNodePtr bandwidth;
+    VbDomainDef *def;
+    guint index;
+    Rate in, out;
+    GArray *params;
+
+    if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetInterfaceParameters", error) ||
+        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)) ||
+        !find_net_index(def, device, &index, error))
+        return NULL;
+    doc = test_def_doc(def);
+    bandwidth = doc ? vb_xml_child(device_node(xmlDocGetRootElement(doc), "interface", index), "bandwidth") : NULL;
+    rate_read(bandwidth, "inbound", &in);
+    rate_read(bandwidth, "outbound", &out);
+    params = vb_typed_params_new();
+    test_params_add_uint(params, "inbound.average", (guint)in.values[RATE_AVERAGE]);
+    test_params_add_uint(params, "inbound.peak", (guint)in.values[RATE_PEAK]);
+    test_params_add_uint(params, "inbound.burst", (guint)in.values[RATE_BURST]);
+    test_params_add_uint(params, "inbound.floor", (guint)in.values[RATE_FLOOR]);
+    test_params_add_uint(params, "outbound.average", (guint)out.values[RATE_AVERAGE]);
+    test_params_add_uint(params, "outbound.peak", (guint)out.values[RATE_PEAK]);
+    test_params_add_uint(params, "outbound.burst", (guint)out.values[RATE_BURST]);
+    return params;
+}
+
+/* ---- disk <iotune> ---- */
+
+/* virDomainGetBlockIoTune's order, which is also <iotune>'s; group_name is a string. */
+static const char *const iotune_names[] = {
+    "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec",
+    "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
+    "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max", "size_iops_sec", "group_name",
+    "total_bytes_sec_max_length", "read_bytes_sec_max_length", "write_bytes_sec_max_length",
+    "total_iops_sec_max_length", "read_iops_sec_max_length", "write_iops_sec_max_length", NULL,
+};
+#define IOTUNE_N 20
+#define IOTUNE_GROUP 13
+enum { TOTAL_BYTES, READ_BYTES, WRITE_BYTES, TOTAL_IOPS, READ_IOPS, WRITE_IOPS, TOTAL_BYTES_MAX };
+
+typedef struct {
+    guint64 values[IOTUNE_N];
+    char *group_name;
+} IoTune;
+
+static void
+iotune_clear(IoTune *tune)
+{
+    g_free(tune->group_name);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IoTune, iotune_clear)
+
+static void
+iotune_read(xmlNodePtr disk, IoTune *tune)
+{
+    xmlNodePtr iotune = disk ? vb_xml_child(disk, "iotune") : NULL;
+
+    for (int i = 0; iotune && i < IOTUNE_N; i++) {
+        xmlNodePtr node = vb_xml_child(iotune, iotune_names[i]);
+        if (node && i == IOTUNE_GROUP)
+            tune->group_name = vb_xml_content(node);
+        else if (node)
+            vb_xml_content_ull(node, &tune->values[i], NULL);
+    }
+}
+
+static void
+iotune_write(xmlNodePtr disk, const IoTune *tune)
+{
+    xmlNodePtr iotune;
+
+    test_xml_remove(vb_xml_child(disk, "iotune"));
+    iotune = xmlNewChild(disk, NULL, BAD_CAST "iotune", NULL);
+    for (int i = 0; i < IOTUNE_N; i++) {
+        g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, tune->values[i]);
+        if (i == IOTUNE_GROUP && tune->group_name)
+            xmlNewTextChild(iotune, NULL, BAD_CAST iotune_names[i], BAD_CAST tune->group_name);
+        else if (i != IOTUNE_GROUP && tune->values[i])
+            xmlNewTextChild(iotune, NULL, BAD_CAST iotune_names[i], BAD_CAST value);
+    }
+    if (!vb_xml_child(iotune, NULL))
+        test_xml_remove(iotune);
+}
+
+static gboolean
+iotune_apply(IoTune *tune, GArray *params, GError **error)
+{
+    for (guint i = 0; i < params->len; i++) {
+        const VbTypedParam *param = &g_array_index(params, VbTypedParam, i);
+        int field = vb_enum_from_string(iotune_names, param->field);
+
+        if (field == IOTUNE_GROUP) {
+            g_free(tune->group_name);
+            tune->group_name = g_strdup(param->value.s);
+            continue;
+        }
+        if (param->value.ul > TEST_BLOCK_IOTUNE_MAX) {
+            vb_set_error(error, VB_ERR_ARGUMENT_UNSUPPORTED,
+                         "block I/O throttle limit value must be no more than %" G_GUINT64_FORMAT,
+                         TEST_BLOCK_IOTUNE_MAX);
+            return FALSE;
+        }
+        tune->values[field] = param->value.ul;
+    }
+    return TRUE;
+}
+
+/* Totals exclude the matching read/write limits, for the plain and the _max groups. */
+static gboolean
+iotune_check_totals(const IoTune *tune, GError **error)
+{
+    static const char *const what[] = { "bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max" };
+    static const int totals[] = { TOTAL_BYTES, TOTAL_IOPS, TOTAL_BYTES_MAX, TOTAL_BYTES_MAX + 3 };
+
+    for (int i = 0; i < 4; i++) {
+        const guint64 *v = &tune->values[totals[i]];
+        if (v[0] && (v[1] || v[2])) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "total and read/write of %s cannot be set at the same time",
+                         what[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* libvirt's test driver compares each limit with its _max even when no _max is set. */
+static gboolean
+iotune_check_max(const IoTune *tune, GError **error)
+{
+    for (int i = TOTAL_BYTES; i <= WRITE_IOPS; i++) {
+        if (tune->values[i] > tune->values[i + 6]) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "%s cannot be set higher than %s", iotune_names[i],
+                         iotune_names[i + 6]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+typedef struct {
+    guint index;
+    GArray *params;
+} DiskEdit;
+
+static gboolean
+iotune_edit(xmlNodePtr domain, gpointer data, GError **error)
+{
+    DiskEdit *edit = data;
+    xmlNodePtr disk = device_node(domain, "disk", edit->index);
+    g_auto(IoTune) tune = { { 0 } };
+
+    iotune_read(disk, &tune);
+    if (!iotune_apply(&tune, edit->params, error) || !iotune_check_totals(&tune, error) ||
+        !iotune_check_max(&tune, error))
+        return FALSE;
+    iotune_write(disk, &tune);
+    return TRUE;
+}
+
+/* The position among @def's disks of the one @name (target or source) names. */
+static gboolean
+find_disk_index(const VbDomainDef *def, const char *name, guint *index)
+{
+    VbDiskDef *disk = name ? vb_domain_def_find_disk(def, name) : NULL;
+    guint n = 0;
+
+    for (guint i = 0; disk && i < def->devices->len; i++) {
+        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        if (dev->disk == disk) {
+            *index = n;
+            return TRUE;
+        }
+        n += dev->disk != NULL;
+    }
+    return FALSE;
+}
+
+static void
+iotune_param_specs(TestParamSpec *specs)
+{
+    for (int i = 0; i <= IOTUNE_N; i++)
+        specs[i] = (TestParamSpec){ iotune_names[i],
+                                    i == IOTUNE_GROUP ? VB_TYPED_PARAM_STRING : VB_TYPED_PARAM_ULLONG };
+}
+
+gboolean
+test_domain_set_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params, guint flags,
+                              GError **error)
+{
+    DiskEdit edit = { .params = params };
+    TestParamSpec specs[IOTUNE_N + 1];
+    VbDomainDef *def;
+
+    iotune_param_specs(specs);
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetBlockIoTune", error) ||
+        !test_params_validate(params, specs, error) ||
+        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        return FALSE;
+    if (!find_disk_index(def, disk, &edit.index)) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "missing persistent configuration for disk '%s'", disk ? disk : "");
+        return FALSE;
+    }
+    return test_def_edit(conn, dom, def, iotune_edit, &edit, error);
+}
+
+GArray *
+test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_auto(IoTune) tune = { { 0 } };
+    VbDomainDef *def;
+    guint index;
+    GArray *params;
+
+    if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetBlockIoTune", error) ||
+        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)))
+        return NULL;
+    if (!find_disk_index(def, disk, &index)) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "disk '%s' was not found in the domain config", disk ? disk : "");
+        return NULL;
+    }
+    if ((doc = test_def_doc(def)))
+        iotune_read(device_node(xmlDocGetRootElement(doc), "disk", index), &tune);
+    params = vb_typed_params_new();
+    for (int i = 0; i < IOTUNE_N; i++) {
+        if (i == IOTUNE_GROUP)
+            test_params_add_string(params, iotune_names[i], tune.group_name);
+        else
+            test_params_add_ullong(params, iotune_names[i], tune.values[i]);
+    }
+    return params;
+}
+
+/* ---- balloon statistics period ---- */
+
+/* libvirt's virDomainDefHasMemballoon: a <memballoon> whose model is not 'none'. */
+static VbDeviceDef *
+find_memballoon(const VbDomainDef *def)
+{
+    for (guint i = 0; i < def->devices->len; i++) {
+        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        g_autoptr(xmlDoc) doc = NULL;
+        g_autofree char *model = NULL;
+
+        if (dev->kind != VB_DEVICE_MEMBALLOON || !(doc = vb_xml_parse(dev->xml, "memballoon", NULL)))
+            continue;
+        model = vb_xml_prop(xmlDocGetRootElement(doc), "model");
+        return g_strcmp0(model, "none") != 0 ? dev : NULL;
+    }
+    return NULL;
+}
+
+/* <stats period='N'/> leads the balloon's children; 0 leaves it out. */
+static gboolean
+set_stats_period(VbDeviceDef *dev, int period, GError **error)
+{
+    g_autoptr(xmlDoc) doc = vb_xml_parse(dev->xml, "memballoon", error);
+    g_autofree char *value = g_strdup_printf("%d", period);
+    xmlNodePtr root, stats, first;
+
+    if (!doc)
+        return FALSE;
+    root = xmlDocGetRootElement(doc);
+    test_xml_remove(vb_xml_child(root, "stats"));
+    if (period != 0) {
+        stats = xmlNewDocNode(doc, NULL, BAD_CAST "stats", NULL);
+        xmlNewProp(stats, BAD_CAST "period", BAD_CAST value);
+        first = vb_xml_child(root, NULL);
+        if (first)
+            xmlAddPrevSibling(first, stats);
+        else
+            xmlAddChild(root, stats);
+    }
+    test_xml_store(&dev->xml, vb_xml_node_dump(root));
+    return TRUE;
+}
+
+gboolean
+test_domain_set_memory_stats_period(VbConn *conn, VbDomainObj *dom, int period, guint flags, GError **error)
+{
+    VbDeviceDef *balloon;
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMemoryStatsPeriod", error) ||
+        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        return FALSE;
+    if (!(balloon = find_memballoon(def))) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR,
+                     "No memory balloon device configured, can not set the collection period");
+        return FALSE;
+    }
+    return set_stats_period(balloon, period, error);
+}

@@ -1,0 +1,264 @@
+/* test_xmledit.c: editing the parts of a domain definition that conf/ keeps as verbatim XML
+ * (<cputune>, <memtune>, <blkiotune>, <numatune>, <perf>, device elements), and CPU maps */
+#include <string.h>
+
+#include "drivers/test/test_private.h"
+
+/* ---- CPU maps: one gboolean per host CPU ---- */
+
+GArray *
+test_cpumap_new(guint ncpus, gboolean value)
+{
+    GArray *map = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), ncpus);
+
+    g_array_set_size(map, ncpus);
+    for (guint i = 0; i < ncpus; i++)
+        g_array_index(map, gboolean, i) = value;
+    return map;
+}
+
+static gboolean
+parse_range(const char *text, guint64 *first, guint64 *last)
+{
+    g_auto(GStrv) range = g_strsplit(text, "-", 2);
+
+    if (!vb_parse_ull(g_strstrip(range[0]), first))
+        return FALSE;
+    *last = *first;
+    return !range[1] || (vb_parse_ull(g_strstrip(range[1]), last) && *last >= *first);
+}
+
+/* libvirt's bitmap syntax "0-3,^2,5" into @map; FALSE on a syntax error or, when @strict,
+ * a CPU at or past the end of @map (else those are ignored). */
+gboolean
+test_cpumap_parse(const char *str, GArray *map, gboolean strict)
+{
+    g_auto(GStrv) parts = g_strsplit(str, ",", -1);
+
+    for (gchar **part = parts; *part; part++) {
+        const char *p = g_strstrip(*part);
+        gboolean negate = *p == '^';
+        guint64 first, last;
+
+        if (!parse_range(p + negate, &first, &last) || (strict && last >= map->len))
+            return FALSE;
+        for (guint64 cpu = first; cpu <= last && cpu < map->len; cpu++)
+            g_array_index(map, gboolean, cpu) = !negate;
+    }
+    return TRUE;
+}
+
+/* "0-2,5"; NULL when no CPU is set. */
+char *
+test_cpumap_format(GArray *map)
+{
+    g_autoptr(GString) str = g_string_new(NULL);
+
+    for (guint i = 0; map && i < map->len; i++) {
+        guint end = i;
+
+        if (!g_array_index(map, gboolean, i))
+            continue;
+        while (end + 1 < map->len && g_array_index(map, gboolean, end + 1))
+            end++;
+        g_string_append_printf(str, "%s%u", str->len ? "," : "", i);
+        if (end > i)
+            g_string_append_printf(str, "-%u", end);
+        i = end;
+    }
+    return g_string_free(g_steal_pointer(&str), str->len == 0);
+}
+
+/* A caller's map cut or padded to the host's @ncpus. */
+GArray *
+test_cpumap_fit(GArray *cpumap, guint ncpus)
+{
+    GArray *map = test_cpumap_new(ncpus, FALSE);
+
+    for (guint i = 0; cpumap && i < MIN(cpumap->len, ncpus); i++)
+        g_array_index(map, gboolean, i) = g_array_index(cpumap, gboolean, i);
+    return map;
+}
+
+/* ---- verbatim elements ---- */
+
+/* The element @xml holds, or a new empty <@root>. */
+xmlDocPtr
+test_xml_open(const char *xml, const char *root, GError **error)
+{
+    xmlDocPtr doc;
+
+    if (xml)
+        return vb_xml_parse(xml, root, error);
+    doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlDocSetRootElement(doc, xmlNewDocNode(doc, NULL, BAD_CAST root, NULL));
+    return doc;
+}
+
+/* The root written back in libvirt's layout; NULL when it has neither attributes nor
+ * children, as libvirt leaves empty elements out. */
+char *
+test_xml_close(xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+
+    if (!root->properties && !vb_xml_child(root, NULL))
+        return NULL;
+    return vb_xml_node_dump(root);
+}
+
+/* Replaces *@field with @xml (owned). */
+void
+test_xml_store(char **field, char *xml)
+{
+    g_free(*field);
+    *field = xml;
+}
+
+static int
+order_index(const char *const *order, const xmlChar *name)
+{
+    for (int i = 0; order[i]; i++) {
+        if (xmlStrEqual(name, BAD_CAST order[i]))
+            return i;
+    }
+    return G_MAXINT;
+}
+
+/* The child <@name> whose @attr is @value (any, when @attr is NULL). */
+xmlNodePtr
+test_xml_find(xmlNodePtr parent, const char *name, const char *attr, const char *value)
+{
+    VB_XML_FOREACH_CHILD(parent, name, cur) {
+        g_autofree char *prop = attr ? vb_xml_prop(cur, attr) : NULL;
+        if (!attr || g_strcmp0(prop, value) == 0)
+            return cur;
+    }
+    return NULL;
+}
+
+/* A new child <@name> placed by @order (libvirt's element order); among children of the
+ * same name, before the first whose @attr is numerically greater than @id. */
+xmlNodePtr
+test_xml_insert(xmlNodePtr parent, const char *name, const char *const *order, const char *attr, guint id)
+{
+    xmlNodePtr node = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+    int rank = order_index(order, BAD_CAST name);
+
+    for (xmlNodePtr cur = vb_xml_child(parent, NULL); cur; cur = vb_xml_next(cur, NULL)) {
+        int other = order_index(order, cur->name);
+        guint cur_id = 0;
+
+        if (other == rank && attr)
+            vb_xml_prop_uint(cur, attr, VB_XML_OPTIONAL, &cur_id, NULL);
+        if (other > rank || (other == rank && attr && cur_id > id))
+            return xmlAddPrevSibling(cur, node);
+    }
+    return xmlAddChild(parent, node);
+}
+
+void
+test_xml_remove(xmlNodePtr node)
+{
+    if (!node)
+        return;
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
+}
+
+/* Sets the text of child <@name> to @value, creating it in @order; NULL removes it. */
+void
+test_xml_set_child_text(xmlNodePtr parent, const char *name, const char *const *order, const char *value)
+{
+    xmlNodePtr node = vb_xml_child(parent, name);
+
+    if (!value) {
+        test_xml_remove(node);
+        return;
+    }
+    if (!node)
+        node = test_xml_insert(parent, name, order, NULL, 0);
+    xmlNodeSetContent(node, NULL);
+    xmlNodeAddContent(node, BAD_CAST value);
+}
+
+/* ---- pins in <cputune> ---- */
+
+static const char *const cputune_order[] = {
+    "shares", "global_period", "global_quota", "period", "quota", "emulator_period", "emulator_quota",
+    "iothread_period", "iothread_quota", "vcpupin", "emulatorpin", "iothreadpin", "vcpusched",
+    "iothreadsched", "emulatorsched", "cachetune", "memorytune", NULL,
+};
+
+/* The cpuset of <@element @attr='@id'> (<@element> when @attr is NULL), or NULL. */
+char *
+test_cputune_pin(const char *cputune_xml, const char *element, const char *attr, guint id)
+{
+    g_autoptr(xmlDoc) doc = cputune_xml ? vb_xml_parse(cputune_xml, "cputune", NULL) : NULL;
+    g_autofree char *value = g_strdup_printf("%u", id);
+    xmlNodePtr pin = doc ? test_xml_find(xmlDocGetRootElement(doc), element, attr, value) : NULL;
+
+    return pin ? vb_xml_prop(pin, "cpuset") : NULL;
+}
+
+/* Pins (or with a NULL @cpuset unpins) <@element @attr='@id'> in *@cputune_xml. */
+gboolean
+test_cputune_set_pin(char **cputune_xml, const char *element, const char *attr, guint id, const char *cpuset,
+                     GError **error)
+{
+    g_autoptr(xmlDoc) doc = test_xml_open(*cputune_xml, "cputune", error);
+    g_autofree char *value = g_strdup_printf("%u", id);
+    xmlNodePtr root, pin;
+
+    if (!doc)
+        return FALSE;
+    root = xmlDocGetRootElement(doc);
+    pin = test_xml_find(root, element, attr, value);
+    if (!cpuset) {
+        test_xml_remove(pin);
+    } else {
+        if (!pin) {
+            pin = test_xml_insert(root, element, cputune_order, attr, id);
+            if (attr)
+                xmlNewProp(pin, BAD_CAST attr, BAD_CAST value);
+        }
+        xmlSetProp(pin, BAD_CAST "cpuset", BAD_CAST cpuset);
+    }
+    test_xml_store(cputune_xml, test_xml_close(doc));
+    return TRUE;
+}
+
+/* ---- whole definitions ---- */
+
+xmlDocPtr
+test_def_doc(const VbDomainDef *def)
+{
+    g_autofree char *xml = vb_domain_def_format(def, VB_DOMAIN_XML_SECURE);
+
+    return vb_xml_parse(xml, "domain", NULL);
+}
+
+gboolean
+test_def_edit(VbConn *conn, VbDomainObj *dom, VbDomainDef *def, TestDefEdit edit, gpointer data, GError **error)
+{
+    g_autoptr(xmlDoc) doc = test_def_doc(def);
+    g_autofree char *xml = NULL;
+    VbDomainDef *parsed;
+
+    if (!doc) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "cannot read back the definition of domain '%s'", def->name);
+        return FALSE;
+    }
+    if (!edit(xmlDocGetRootElement(doc), data, error))
+        return FALSE;
+    xml = vb_xml_node_dump(xmlDocGetRootElement(doc));
+    if (!(parsed = vb_domain_def_parse(xml, 0, error)))
+        return FALSE;
+    if (def == dom->def) {
+        test_domain_replace_def(conn, dom, parsed);
+    } else {
+        vb_domain_def_free(dom->new_def);
+        dom->new_def = parsed;
+    }
+    return TRUE;
+}
