@@ -584,3 +584,54 @@ vb_disk_error_free(VbDiskError *err)
     g_free(err->disk);
     g_free(err);
 }
+
+const VbTypedParam *
+vb_typed_params_get(GArray *params, const char *name)
+{
+    for (guint i = 0; i < params->len; i++) {
+        const VbTypedParam *param = &g_array_index(params, VbTypedParam, i);
+        if (g_str_equal(param->field, name))
+            return param;
+    }
+    return NULL;
+}
+
+static VbTypedParam *
+typed_param_append(GArray *params, const char *name, int type)
+{
+    VbTypedParam param = { .field = g_strdup(name), .type = type };
+
+    g_array_append_val(params, param);
+    return &g_array_index(params, VbTypedParam, params->len - 1);
+}
+
+void
+vb_typed_params_add_int(GArray *params, const char *name, int value)
+{
+    typed_param_append(params, name, VB_TYPED_PARAM_INT)->value.i = value;
+}
+
+void
+vb_typed_params_add_uint(GArray *params, const char *name, guint value)
+{
+    typed_param_append(params, name, VB_TYPED_PARAM_UINT)->value.ui = value;
+}
+
+void
+vb_typed_params_add_ullong(GArray *params, const char *name, guint64 value)
+{
+    typed_param_append(params, name, VB_TYPED_PARAM_ULLONG)->value.ul = value;
+}
+
+void
+vb_typed_params_add_boolean(GArray *params, const char *name, gboolean value)
+{
+    typed_param_append(params, name, VB_TYPED_PARAM_BOOLEAN)->value.b = value != FALSE;
+}
+
+/* A NULL @value becomes "", as virTypedParameterAssign does. */
+void
+vb_typed_params_add_string(GArray *params, const char *name, const char *value)
+{
+    typed_param_append(params, name, VB_TYPED_PARAM_STRING)->value.s = g_strdup(value ? value : "");
+}

@@ -96,6 +96,7 @@ typedef enum {
     VB_EVENT_NODE_DEVICE,
     VB_EVENT_STORAGE_POOL,
     VB_EVENT_STORAGE_POOL_REFRESH,
+    VB_EVENT_STORAGE_VOL,     /* key: volume key; libvirt has no volume events, only presence counts */
     VB_EVENT_SECRET,
     VB_EVENT_SNAPSHOT,        /* the set of snapshots of a domain changed */
     VB_EVENT_INTERFACE,       /* an interface appeared, vanished or changed state */
@@ -158,6 +159,13 @@ typedef struct {
 void vb_typed_param_clear(gpointer data);
 
 GArray *vb_typed_params_new(void);
+const VbTypedParam *vb_typed_params_get(GArray *params, const char *name);
+void vb_typed_params_add_int(GArray *params, const char *name, int value);
+void vb_typed_params_add_uint(GArray *params, const char *name, guint value);
+void vb_typed_params_add_ullong(GArray *params, const char *name, guint64 value);
+void vb_typed_params_add_boolean(GArray *params, const char *name, gboolean value);
+/* A NULL @value becomes "", as virTypedParameterAssign does. */
+void vb_typed_params_add_string(GArray *params, const char *name, const char *value);
 
 typedef struct {
     guint state;             /* VbDomainControlState */
@@ -251,7 +259,7 @@ typedef struct {
     gboolean (*domain_pin_vcpu)(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags, GError **error);
     GPtrArray *(*domain_get_vcpu_pin_info)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_set_memory_flags)(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GError **error);
-    GHashTable *(*domain_get_memory_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    GArray *(*domain_get_memory_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_managed_save)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_managed_save_remove)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_save)(VbConn *conn, VbDomainObj *dom, const char *to, const char *xml, guint flags, GError **error);
@@ -265,7 +273,7 @@ typedef struct {
     GHashTable *(*domain_memory_stats)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_get_time)(VbConn *conn, VbDomainObj *dom, gint64 *seconds, guint *nseconds, GError **error);
     char *(*domain_get_scheduler_type)(VbConn *conn, VbDomainObj *dom, int *nparams, GError **error);
-    GHashTable *(*domain_get_scheduler_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+    GArray *(*domain_get_scheduler_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     char *(*domain_get_hostname)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_send_key)(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys, guint flags, GError **error);
     gboolean (*domain_inject_nmi)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);

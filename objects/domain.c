@@ -6,6 +6,8 @@
 #define DOM(call) ((VbDomainObj *)(call)->obj)
 #define CALL(call, op, api, error, ...) VB_DRIVER_CALL((call)->conn, op, api, error, DOM(call), __VA_ARGS__)
 
+static GVariant *params_reply(GArray *params);
+
 /* ---- class plumbing ---- */
 
 static gpointer
@@ -78,9 +80,12 @@ get_os_type(VbCall *call, GError **error)
 static gboolean
 set_autostart(VbCall *call, GVariant *value, GError **error)
 {
+    gboolean old = DOM(call)->autostart;
+
     if (!CALL(call, domain_set_autostart, "virDomainSetAutostart", error, g_variant_get_boolean(value)))
         return FALSE;
-    call->notify(call, "Autostart");
+    if (old != g_variant_get_boolean(value))
+        call->notify(call, "Autostart");
     return TRUE;
 }
 
@@ -343,24 +348,19 @@ static GVariant *
 domain_get_memory_parameters(VbCall *call, GVariant *args, GError **error)
 {
     guint flags;
-    g_autoptr(GHashTable) params = NULL;
 
     g_variant_get(args, "(u)", &flags);
-    if (!(params = CALL(call, domain_get_memory_parameters, "virDomainGetMemoryParameters", error, flags)))
-        return NULL;
-    return g_variant_new("(@a{sv})", vb_ull_table_to_variant(params, "a{sv}"));
+    return params_reply(CALL(call, domain_get_memory_parameters, "virDomainGetMemoryParameters", error, flags));
 }
 
 static GVariant *
 domain_get_scheduler_parameters(VbCall *call, GVariant *args, GError **error)
 {
     guint flags;
-    g_autoptr(GHashTable) params = NULL;
 
     g_variant_get(args, "(u)", &flags);
-    if (!(params = CALL(call, domain_get_scheduler_parameters, "virDomainGetSchedulerParametersFlags", error, flags)))
-        return NULL;
-    return g_variant_new("(@a{sv})", vb_ull_table_to_variant(params, "a{sv}"));
+    return params_reply(CALL(call, domain_get_scheduler_parameters, "virDomainGetSchedulerParametersFlags", error,
+                             flags));
 }
 
 /* virDomainMemoryStatTags, indexed by tag */

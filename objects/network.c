@@ -44,10 +44,13 @@ static GVariant *get_uuid(VbCall *call, GError **error) { return g_variant_new_s
 static gboolean
 set_autostart(VbCall *call, GVariant *value, GError **error)
 {
+    gboolean old = NET(call)->autostart;
+
     if (!VB_DRIVER_CALL(call->conn, network_set_autostart, "virNetworkSetAutostart", error, NET(call),
                         g_variant_get_boolean(value)))
         return FALSE;
-    call->notify(call, "Autostart");
+    if (old != g_variant_get_boolean(value))
+        call->notify(call, "Autostart");
     return TRUE;
 }
 

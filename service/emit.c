@@ -186,6 +186,7 @@ static const VbEventRoute event_routes[] = {
     { VB_EVENT_NODE_DEVICE, &vb_nodedev_class, "NodeDeviceEvent", "(oii)" },
     { VB_EVENT_STORAGE_POOL, &vb_storagepool_class, "StoragePoolEvent", "(oii)" },
     { VB_EVENT_STORAGE_POOL_REFRESH, &vb_storagepool_class, NULL, NULL },
+    { VB_EVENT_STORAGE_VOL, &vb_storagevol_class, NULL, NULL },
     { VB_EVENT_SECRET, &vb_secret_class, "SecretEvent", "(oii)" },
     { VB_EVENT_SNAPSHOT, &vb_snapshot_class, NULL, NULL },
     { VB_EVENT_INTERFACE, &vb_interface_class, NULL, NULL },

@@ -174,13 +174,13 @@ test_domain_get_interface_parameters(VbConn *conn, VbDomainObj *dom, const char 
     rate_read(bandwidth, "inbound", &in);
     rate_read(bandwidth, "outbound", &out);
     params = vb_typed_params_new();
-    test_params_add_uint(params, "inbound.average", (guint)in.values[RATE_AVERAGE]);
-    test_params_add_uint(params, "inbound.peak", (guint)in.values[RATE_PEAK]);
-    test_params_add_uint(params, "inbound.burst", (guint)in.values[RATE_BURST]);
-    test_params_add_uint(params, "inbound.floor", (guint)in.values[RATE_FLOOR]);
-    test_params_add_uint(params, "outbound.average", (guint)out.values[RATE_AVERAGE]);
-    test_params_add_uint(params, "outbound.peak", (guint)out.values[RATE_PEAK]);
-    test_params_add_uint(params, "outbound.burst", (guint)out.values[RATE_BURST]);
+    vb_typed_params_add_uint(params, "inbound.average", (guint)in.values[RATE_AVERAGE]);
+    vb_typed_params_add_uint(params, "inbound.peak", (guint)in.values[RATE_PEAK]);
+    vb_typed_params_add_uint(params, "inbound.burst", (guint)in.values[RATE_BURST]);
+    vb_typed_params_add_uint(params, "inbound.floor", (guint)in.values[RATE_FLOOR]);
+    vb_typed_params_add_uint(params, "outbound.average", (guint)out.values[RATE_AVERAGE]);
+    vb_typed_params_add_uint(params, "outbound.peak", (guint)out.values[RATE_PEAK]);
+    vb_typed_params_add_uint(params, "outbound.burst", (guint)out.values[RATE_BURST]);
     return params;
 }
 
@@ -384,9 +384,9 @@ test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
     params = vb_typed_params_new();
     for (int i = 0; i < IOTUNE_N; i++) {
         if (i == IOTUNE_GROUP)
-            test_params_add_string(params, iotune_names[i], tune.group_name);
+            vb_typed_params_add_string(params, iotune_names[i], tune.group_name);
         else
-            test_params_add_ullong(params, iotune_names[i], tune.values[i]);
+            vb_typed_params_add_ullong(params, iotune_names[i], tune.values[i]);
     }
     return params;
 }

@@ -299,10 +299,10 @@ test_domain_get_blkio_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GE
         return NULL;
     blkio_read(def, &blkio);
     params = vb_typed_params_new();
-    test_params_add_uint(params, "weight", blkio.weight);
+    vb_typed_params_add_uint(params, "weight", blkio.weight);
     for (int i = 0; i < BLKIO_N; i++) {
         g_autofree char *devices = blkio_device_string(&blkio, i);
-        test_params_add_string(params, blkio_params[i], devices);
+        vb_typed_params_add_string(params, blkio_params[i], devices);
     }
     return params;
 }
@@ -345,8 +345,8 @@ static const TestParamSpec memory_specs[] = {
 static gboolean
 memtune_check(const VbDomainDef *live, GArray *params, GError **error)
 {
-    const VbTypedParam *hard = test_params_get(params, "hard_limit");
-    const VbTypedParam *swap = test_params_get(params, "swap_hard_limit");
+    const VbTypedParam *hard = vb_typed_params_get(params, "hard_limit");
+    const VbTypedParam *swap = vb_typed_params_get(params, "swap_hard_limit");
     g_autoptr(xmlDoc) doc = NULL;
     guint64 mem_limit, swap_limit;
 
@@ -377,7 +377,7 @@ test_domain_set_memory_parameters(VbConn *conn, VbDomainObj *dom, GArray *params
         !(doc = test_xml_open(def->memtune_xml, "memtune", error)))
         return FALSE;
     for (const TestParamSpec *spec = memory_specs; spec->name; spec++) {
-        const VbTypedParam *param = test_params_get(params, spec->name);
+        const VbTypedParam *param = vb_typed_params_get(params, spec->name);
         if (param)
             memtune_set(xmlDocGetRootElement(doc), spec->name, param->value.ul);
     }
@@ -493,8 +493,8 @@ numa_parse_nodeset(const char *text, GError **error)
 static gboolean
 numa_read_params(GArray *params, int *mode, char **nodeset, GError **error)
 {
-    const VbTypedParam *mode_param = test_params_get(params, "numa_mode");
-    const VbTypedParam *nodeset_param = test_params_get(params, "numa_nodeset");
+    const VbTypedParam *mode_param = vb_typed_params_get(params, "numa_mode");
+    const VbTypedParam *nodeset_param = vb_typed_params_get(params, "numa_nodeset");
 
     *mode = mode_param ? mode_param->value.i : -1;
     if (mode_param && (*mode < 0 || *mode >= VB_NUMATUNE_MEM_LAST)) {
@@ -553,8 +553,8 @@ test_domain_get_numa_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GEr
     if (def->numatune_xml && (doc = vb_xml_parse(def->numatune_xml, "numatune", NULL)))
         numatune_read(xmlDocGetRootElement(doc), &numa);
     params = vb_typed_params_new();
-    test_params_add_int(params, "numa_mode", numa.specified ? numa.mode : VB_NUMATUNE_MEM_STRICT);
-    test_params_add_string(params, "numa_nodeset", numa.specified ? numa.nodeset : NULL);
+    vb_typed_params_add_int(params, "numa_mode", numa.specified ? numa.mode : VB_NUMATUNE_MEM_STRICT);
+    vb_typed_params_add_string(params, "numa_nodeset", numa.specified ? numa.nodeset : NULL);
     return params;
 }
 
@@ -640,7 +640,7 @@ test_domain_get_perf_events(VbConn *conn, VbDomainObj *dom, guint flags, GError 
     perf_read(def, events);
     params = vb_typed_params_new();
     for (guint i = 0; i < PERF_N; i++)
-        test_params_add_boolean(params, perf_events[i], events[i] == VB_TRISTATE_YES);
+        vb_typed_params_add_boolean(params, perf_events[i], events[i] == VB_TRISTATE_YES);
     return params;
 }
 

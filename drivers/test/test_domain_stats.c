@@ -146,15 +146,16 @@ test_domain_get_scheduler_type(VbConn *conn, VbDomainObj *dom, int *nparams, GEr
     return g_strdup("fair");
 }
 
-GHashTable *
+GArray *
 test_domain_get_scheduler_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
-    GHashTable *params;
+    GArray *params;
 
-    if (!vb_check_flags(flags, 0, "virDomainGetSchedulerParametersFlags", error))
+    if (!vb_check_flags(flags, VB_AFFECT_LIVE | VB_AFFECT_CONFIG | VB_TYPED_PARAM_STRING_OKAY,
+                        "virDomainGetSchedulerParametersFlags", error))
         return NULL;
-    params = test_stats_new();
-    test_stats_set(params, "weight", 50);
+    params = vb_typed_params_new();
+    vb_typed_params_add_uint(params, "weight", 50);
     return params;
 }
 

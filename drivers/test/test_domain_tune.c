@@ -241,30 +241,30 @@ test_domain_set_memory_flags(VbConn *conn, VbDomainObj *dom, guint64 kib, guint 
 }
 
 static void
-memtune_value(GHashTable *params, xmlNodePtr memtune, const char *name)
+memtune_value(GArray *params, xmlNodePtr memtune, const char *name)
 {
     xmlNodePtr node = vb_xml_child(memtune, name);
     guint64 kib = TEST_MEMORY_UNLIMITED;
 
     if (node && !vb_xml_scaled_kib(node, &kib, NULL))
         kib = TEST_MEMORY_UNLIMITED;
-    test_stats_set(params, name, kib);
+    vb_typed_params_add_ullong(params, name, kib);
 }
 
-GHashTable *
+GArray *
 test_domain_get_memory_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
     xmlNodePtr memtune = NULL;
-    GHashTable *params;
+    GArray *params;
     VbDomainDef *def;
 
-    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetMemoryParameters", error) ||
+    if (!vb_check_flags(flags, TEST_AFFECT | VB_TYPED_PARAM_STRING_OKAY, "virDomainGetMemoryParameters", error) ||
         !(def = test_domain_get_one_def(dom, flags, NULL, error)))
         return NULL;
     if (def->memtune_xml && (doc = vb_xml_parse(def->memtune_xml, "memtune", NULL)))
         memtune = xmlDocGetRootElement(doc);
-    params = test_stats_new();
+    params = vb_typed_params_new();
     memtune_value(params, memtune, "hard_limit");
     memtune_value(params, memtune, "soft_limit");
     memtune_value(params, memtune, "swap_hard_limit");

@@ -91,12 +91,6 @@ xmlDocPtr test_def_doc(const VbDomainDef *def);
 /* test_params.c: typed parameters */
 /* virTypedParamsValidate: names in @specs (NULL-terminated) with their types, no repeats. */
 gboolean test_params_validate(GArray *params, const TestParamSpec *specs, GError **error);
-const VbTypedParam *test_params_get(GArray *params, const char *name);
-void test_params_add_int(GArray *params, const char *name, int value);
-void test_params_add_uint(GArray *params, const char *name, guint value);
-void test_params_add_ullong(GArray *params, const char *name, guint64 value);
-void test_params_add_boolean(GArray *params, const char *name, gboolean value);
-void test_params_add_string(GArray *params, const char *name, const char *value);
 
 /* test_xmledit.c: CPU maps and the verbatim XML parts of a definition */
 GArray *test_cpumap_new(guint ncpus, gboolean value);
@@ -167,7 +161,7 @@ gboolean test_domain_pin_vcpu(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray
                               GError **error);
 GPtrArray *test_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 gboolean test_domain_set_memory_flags(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GError **error);
-GHashTable *test_domain_get_memory_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+GArray *test_domain_get_memory_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 char *test_domain_get_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *uri, guint flags,
                                GError **error);
 gboolean test_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *metadata,
@@ -185,7 +179,7 @@ GHashTable *test_domain_interface_stats(VbConn *conn, VbDomainObj *dom, const ch
 GHashTable *test_domain_memory_stats(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 gboolean test_domain_get_time(VbConn *conn, VbDomainObj *dom, gint64 *seconds, guint *nseconds, GError **error);
 char *test_domain_get_scheduler_type(VbConn *conn, VbDomainObj *dom, int *nparams, GError **error);
-GHashTable *test_domain_get_scheduler_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+GArray *test_domain_get_scheduler_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 char *test_domain_get_hostname(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 gboolean test_domain_send_key(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
                               guint flags, GError **error);

@@ -195,6 +195,8 @@ add_volume(VbStoragePoolObj *pool, VbStorageVolDef *def)
     return vol;
 }
 
+static void announce_volumes(VbConn *conn, VbStoragePoolObj *pool, VbPresence presence);
+
 /* ---- pools ---- */
 
 /* A <volume> of the node file keeps the path and key it gives. */
@@ -299,6 +301,7 @@ test_pool_create(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **err
         return FALSE;
     pool->active = TRUE;
     emit_pool(conn, pool, VB_POOL_EVENT_STARTED, VB_PRESENCE_SAME);
+    announce_volumes(conn, pool, VB_PRESENCE_APPEARED);
     return TRUE;
 }
 
@@ -316,6 +319,7 @@ test_pool_destroy(VbConn *conn, VbStoragePoolObj *pool, GError **error)
 {
     if (!check_active(pool, TRUE, error))
         return FALSE;
+    announce_volumes(conn, pool, VB_PRESENCE_GONE);
     pool->active = FALSE;
     destroy_vport(conn, &pool->def->source.adapter);
     emit_pool(conn, pool, VB_POOL_EVENT_STOPPED, pool->persistent ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);
@@ -401,6 +405,24 @@ test_find_pool_sources(VbConn *conn, const char *type, const char *spec, guint f
 
 /* ---- volumes ---- */
 
+/* Volumes are visible while their pool is active; tell when they come and go. */
+static void
+announce_volumes(VbConn *conn, VbStoragePoolObj *pool, VbPresence presence)
+{
+    for (guint i = 0; i < pool->volumes->len; i++)
+        vb_conn_emit(conn, VB_EVENT_STORAGE_VOL, ((VbStorageVolObj *)g_ptr_array_index(pool->volumes, i))->def->key,
+                     0, 0, presence);
+}
+
+static VbStorageVolObj *
+add_announced_volume(VbConn *conn, VbStoragePoolObj *pool, VbStorageVolDef *def)
+{
+    VbStorageVolObj *vol = add_volume(pool, def);
+
+    vb_conn_emit(conn, VB_EVENT_STORAGE_VOL, vol->def->key, 0, 0, VB_PRESENCE_APPEARED);
+    return vol;
+}
+
 VbStorageVolObj *
 test_vol_create_xml(VbConn *conn, VbStoragePoolObj *pool, const char *xml, guint flags, GError **error)
 {
@@ -411,7 +433,7 @@ test_vol_create_xml(VbConn *conn, VbStoragePoolObj *pool, const char *xml, guint
         return NULL;
     g_clear_pointer(&def->target.path, g_free);
     g_clear_pointer(&def->key, g_free);
-    return add_volume(pool, g_steal_pointer(&def));
+    return add_announced_volume(conn, pool, g_steal_pointer(&def));
 }
 
 VbStorageVolObj *
@@ -429,7 +451,7 @@ test_vol_create_xml_from(VbConn *conn, VbStoragePoolObj *pool, const char *xml, 
         return NULL;
     g_clear_pointer(&def->target.path, g_free);
     g_clear_pointer(&def->key, g_free);
-    return add_volume(pool, g_steal_pointer(&def));
+    return add_announced_volume(conn, pool, g_steal_pointer(&def));
 }
 
 gboolean
@@ -440,6 +462,7 @@ test_vol_delete(VbConn *conn, VbStorageVolObj *vol, guint flags, GError **error)
     if (!vb_check_flags(flags, 0, "virStorageVolDelete", error) || !check_active(pool, TRUE, error))
         return FALSE;
     pool_take(pool->def, -(gint64)vol->def->allocation);
+    vb_conn_emit(conn, VB_EVENT_STORAGE_VOL, vol->def->key, 0, 0, VB_PRESENCE_GONE);
     g_ptr_array_remove(pool->volumes, vol);
     return TRUE;
 }

@@ -28,7 +28,7 @@ typedef struct {
 static const char *const kind_names[] = {
     [VB_EVENT_DOMAIN] = "dom", [VB_EVENT_DOMAIN_METADATA] = "meta", [VB_EVENT_DOMAIN_REBOOT] = "reboot",
     [VB_EVENT_NETWORK] = "net", [VB_EVENT_NODE_DEVICE] = "dev", [VB_EVENT_STORAGE_POOL] = "pool",
-    [VB_EVENT_STORAGE_POOL_REFRESH] = "refresh", [VB_EVENT_SECRET] = "secret", [VB_EVENT_SNAPSHOT] = "snap",
+    [VB_EVENT_STORAGE_POOL_REFRESH] = "refresh", [VB_EVENT_STORAGE_VOL] = "vol", [VB_EVENT_SECRET] = "secret", [VB_EVENT_SNAPSHOT] = "snap",
     [VB_EVENT_INTERFACE] = "iface", [VB_EVENT_NWFILTER] = "filter",
 };
 
@@ -519,7 +519,7 @@ test_domain_memtune(Fixture *fx, gconstpointer data)
     const VbDriver *drv = &vb_test_driver;
     g_autoptr(GError) error = NULL;
     g_autoptr(GArray) mem = vb_typed_params_new();
-    g_autoptr(GHashTable) limits = NULL;
+    g_autoptr(GArray) limits = NULL;
     g_autofree char *xml = NULL;
     VbDomainObj *dom = domain(fx, "test");
 
@@ -537,8 +537,9 @@ test_domain_memtune(Fixture *fx, gconstpointer data)
     g_array_set_size(mem, 1);
     g_assert_true(drv->domain_set_memory_parameters(fx->conn, dom, mem, VB_AFFECT_LIVE, &error));
     limits = drv->domain_get_memory_parameters(fx->conn, dom, 0, &error);
-    g_assert_cmpuint(stat_value(limits, "hard_limit"), ==, 1048576);
-    g_assert_cmpuint(stat_value(limits, "soft_limit"), ==, 9007199254740991ull);
+    g_assert_cmpuint(vb_typed_params_get(limits, "hard_limit")->value.ul, ==, 1048576);
+    g_assert_cmpuint(vb_typed_params_get(limits, "soft_limit")->value.ul, ==, 9007199254740991ull);
+    g_assert_cmpint(vb_typed_params_get(limits, "soft_limit")->type, ==, VB_TYPED_PARAM_ULLONG);
     xml = domain_xml(fx, dom, 0);
     g_assert_nonnull(strstr(xml, "<memtune>\n    <hard_limit unit='KiB'>1048576</hard_limit>\n  </memtune>"));
     ASSERT_NO_EVENTS(fx);
@@ -1182,7 +1183,7 @@ test_storage(Fixture *fx, gconstpointer data)
     g_clear_error(&error);
     g_assert_true(drv->pool_destroy(fx->conn, pool, &error));
     g_assert_true(drv->pool_undefine(fx->conn, pool, &error));
-    ASSERT_EVENTS(fx, "refresh 0/0", "pool 3/0", "pool 1/0-");
+    ASSERT_EVENTS(fx, "vol 0/0+", "vol 0/0-", "refresh 0/0", "pool 3/0", "pool 1/0-");
 }
 
 /* ---- secrets, node devices, interfaces ---- */
