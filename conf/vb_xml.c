@@ -11,6 +11,18 @@ xml_silent_error(void *ctx G_GNUC_UNUSED, const char *msg G_GNUC_UNUSED, ...)
 {
 }
 
+/* Stops the parser at <!DOCTYPE, before any entity declaration is read, so that no entity
+ * (billion laughs, external file) is ever parsed, let alone expanded. */
+static void
+xml_refuse_doctype(void *ctx, const xmlChar *name G_GNUC_UNUSED, const xmlChar *external_id G_GNUC_UNUSED,
+                   const xmlChar *system_id G_GNUC_UNUSED)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+
+    ctxt->_private = ctxt;
+    xmlStopParser(ctxt);
+}
+
 xmlDocPtr
 vb_xml_parse(const char *xml, const char *root, GError **error)
 {
@@ -34,8 +46,14 @@ vb_xml_parse(const char *xml, const char *root, GError **error)
     }
     ctxt->sax->error = xml_silent_error;
     ctxt->sax->warning = xml_silent_error;
+    ctxt->sax->internalSubset = xml_refuse_doctype;
     /* No NOENT (entity substitution), no DTDLOAD/DTDATTR, no network. */
     doc = xmlCtxtReadMemory(ctxt, xml, (int)len, root, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+    if (ctxt->_private == ctxt) {
+        vb_set_error(error, VB_ERR_XML_ERROR, "a DOCTYPE declaration is not allowed in %s XML", root ? root : "this");
+        xmlFreeParserCtxt(ctxt);
+        return NULL;
+    }
     if (!doc) {
         const xmlError *err = xmlCtxtGetLastError(ctxt);
         g_autofree char *msg = g_strdup(err && err->message ? err->message : "malformed document");
