@@ -39,7 +39,13 @@ case $mode in
 esac
 
 tmp=$(mktemp -d)
-trap 'kill $(cat "$tmp"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
+cleanup() {
+  local pids
+  pids=$(cat "$tmp"/*.pid 2>/dev/null || true)
+  [ -z "$pids" ] || kill $pids 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 start_bus() {
   local info
