@@ -47,14 +47,15 @@ def count_dir(build):
     for line in open(log):
         entry = json.loads(line)
         result = entry.get('result')
-        name = entry.get('name', '')
+        name = entry.get('name', '').split(' / ')[-1]
+        stdout = entry.get('stdout') or entry.get('stdo') or ''
         junit = os.path.join(build, 'tests', 'integration.xml')
         if name == 'integration' and os.path.exists(junit):
             p, f, k = count_junit(junit)
             if result not in ('OK', 'SKIP') and f == 0:
                 f = 1
-        elif entry.get('protocol') == 'tap' or 'TAP version' in (entry.get('stdo') or ''):
-            p, f, k = count_tap(entry.get('stdo') or '')
+        elif re.search(r'^1\.\.\d+$', stdout, re.MULTILINE):
+            p, f, k = count_tap(stdout)
             if result not in ('OK', 'SKIP') and f == 0:
                 f = 1
         else:
