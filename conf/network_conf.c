@@ -399,7 +399,7 @@ net_parse_vlan_tag(xmlNodePtr node, VbNetworkVlan *vlan, GError **error)
     }
     if (native) {
         vlan->native_mode = native;
-        vlan->native_tag = id;
+        vlan->native_index = vlan->tags->len;
     }
     g_array_append_val(vlan->tags, id);
     return TRUE;
@@ -447,7 +447,7 @@ net_format_vlan(VbBuf *buf, const VbNetworkVlan *vlan)
         guint tag = g_array_index(vlan->tags, guint, i);
 
         vb_buf_add(buf, "  <tag id='%u'", tag);
-        if (vlan->native_mode && vlan->native_tag == tag)
+        if (vlan->native_mode && vlan->native_index == i)
             vb_buf_add(buf, " nativeMode='%s'", vb_network_vlan_native_to_string(vlan->native_mode));
         vb_buf_add(buf, "/>\n");
     }

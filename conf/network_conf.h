@@ -119,7 +119,7 @@ typedef struct {
     GArray *tags;               /* guint, each < 4096 */
     gboolean trunk;
     int native_mode;            /* VbNetworkVlanNativeMode */
-    guint native_tag;
+    guint native_index;         /* the tag (by position: ids may repeat) it applies to */
 } VbNetworkVlan;
 
 typedef struct {
