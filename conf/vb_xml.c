@@ -383,10 +383,31 @@ append_qname(GString *out, xmlNsPtr ns, const xmlChar *name)
     g_string_append(out, (const char *)name);
 }
 
+char *
+vb_xml_escape(const char *text)
+{
+    GString *out = g_string_sized_new(strlen(text) + 8);
+
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '&': g_string_append(out, "&amp;"); break;
+        case '<': g_string_append(out, "&lt;"); break;
+        case '>': g_string_append(out, "&gt;"); break;
+        case '\'': g_string_append(out, "&apos;"); break;
+        case '"': g_string_append(out, "&quot;"); break;
+        case '\n': g_string_append(out, "&#10;"); break;
+        case '\r': g_string_append(out, "&#13;"); break;
+        case '\t': g_string_append(out, "&#9;"); break;
+        default: g_string_append_c(out, *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 static void
 append_escaped(GString *out, const xmlChar *text)
 {
-    g_autofree char *escaped = g_markup_escape_text((const char *)text, -1);
+    g_autofree char *escaped = vb_xml_escape((const char *)text);
 
     g_string_append(out, escaped);
 }
@@ -446,6 +467,12 @@ dump_element(GString *out, xmlNodePtr node, int indent)
     }
     if (!has_element_children(node)) {
         xmlChar *text = xmlNodeGetContent(node);
+        if (!text || !*text) {
+            /* only comments or processing instructions inside: those are not kept */
+            g_string_append(out, "/>\n");
+            xmlFree(text);
+            return;
+        }
         g_string_append_c(out, '>');
         append_escaped(out, text);
         xmlFree(text);
@@ -455,8 +482,10 @@ dump_element(GString *out, xmlNodePtr node, int indent)
             if (cur->type == XML_ELEMENT_NODE) {
                 dump_element(out, cur, indent + 2);
             } else if ((cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) && !is_blank(cur->content)) {
+                /* mixed content: the layout around the text is ours, so it is not kept */
+                g_autofree char *text = g_strstrip(g_strdup((const char *)cur->content));
                 g_string_append_printf(out, "%*s", indent + 2, "");
-                append_escaped(out, cur->content);
+                append_escaped(out, BAD_CAST text);
                 g_string_append_c(out, '\n');
             }
         }
@@ -542,7 +571,7 @@ vb_buf_escape(VbBuf *buf, const char *fmt, const char *value)
 
     if (!value)
         return;
-    escaped = g_markup_escape_text(value, -1);
+    escaped = vb_xml_escape(value);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     vb_buf_add(buf, fmt, escaped);

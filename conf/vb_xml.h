@@ -67,6 +67,10 @@ gboolean vb_xml_scaled_kib(xmlNodePtr node, guint64 *out_kib, GError **error);
 gboolean vb_scale_to_kib(const char *unit, guint64 value, guint64 *out_kib);
 gboolean vb_scale_to_bytes(const char *unit, guint64 value, guint64 *out_bytes);
 
+/* @text escaped for an attribute value or element text; line breaks and tabs become character
+ * references, so indentation can never change them. */
+char *vb_xml_escape(const char *text);
+
 /* The whole subtree as text, for elements kept verbatim (metadata, unmodelled devices). */
 char *vb_xml_node_dump(xmlNodePtr node);
 
