@@ -486,7 +486,7 @@ params_from_variant(GVariant *dict, const char *api, gboolean nparams_first, GEr
 
     g_variant_iter_init(&iter, dict);
     while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
-        g_autoptr(GVariant) owned = value;
+        g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
         VbTypedParam param = { 0 };
         if (strlen(name) >= VB_TYPED_PARAM_FIELD_LENGTH) {
             vb_set_error(error, VB_ERR_INVALID_ARG, "Field name '%s' too long", name);
@@ -522,7 +522,7 @@ param_to_variant(const VbTypedParam *param)
 static GVariant *
 params_reply(GArray *params)
 {
-    g_autoptr(GArray) owned = params;
+    g_autoptr(GArray) owned G_GNUC_UNUSED = params;
     GVariantBuilder builder;
 
     if (!params)

@@ -112,7 +112,7 @@ static void
 test_call_reaches_driver(Fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_sync(fx, TEST_PATH, "org.libvirt.Connect", "ListDomains",
+    g_autoptr(GVariant) reply G_GNUC_UNUSED = call_sync(fx, TEST_PATH, "org.libvirt.Connect", "ListDomains",
                                           g_variant_new("(u)", 0), &error);
     g_autofree const char **paths = NULL;
 
@@ -130,15 +130,15 @@ test_errors_are_mapped(Fixture *fx, gconstpointer data)
     g_autoptr(GError) unsupported = NULL;
     g_autoptr(GError) bad_args = NULL;
     g_autoptr(GError) bad_flags = NULL;
-    g_autoptr(GVariant) r1 = call_sync(fx, "/org/libvirt/Test/domain/_00000000_0000_0000_0000_000000000001",
+    g_autoptr(GVariant) r1 G_GNUC_UNUSED = call_sync(fx, "/org/libvirt/Test/domain/_00000000_0000_0000_0000_000000000001",
                                        "org.libvirt.Domain", "Create", g_variant_new("(u)", 0), &gone);
-    g_autoptr(GVariant) r2 = call_sync(fx, "/org/libvirt/Test/domain/nonsense", "org.libvirt.Domain", "Create",
+    g_autoptr(GVariant) r2 G_GNUC_UNUSED = call_sync(fx, "/org/libvirt/Test/domain/nonsense", "org.libvirt.Domain", "Create",
                                        g_variant_new("(u)", 0), &malformed);
-    g_autoptr(GVariant) r3 = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "MigrateToURI3",
+    g_autoptr(GVariant) r3 G_GNUC_UNUSED = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "MigrateToURI3",
                                        g_variant_new("(sa{sv}u)", "", NULL, 0), &unsupported);
-    g_autoptr(GVariant) r4 = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "Create", g_variant_new("(s)", "x"),
+    g_autoptr(GVariant) r4 G_GNUC_UNUSED = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "Create", g_variant_new("(s)", "x"),
                                        &bad_args);
-    g_autoptr(GVariant) r5 = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "Destroy", g_variant_new("(u)", 0x100),
+    g_autoptr(GVariant) r5 G_GNUC_UNUSED = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "Destroy", g_variant_new("(u)", 0x100),
                                        &bad_flags);
 
     assert_dbus_error(gone, "org.libvirt.Error", "Domain not found: no domain with matching uuid");
@@ -181,7 +181,7 @@ static void
 test_define_announces_then_signals(Fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_sync(fx, TEST_PATH, "org.libvirt.Connect", "DomainDefineXML",
+    g_autoptr(GVariant) reply G_GNUC_UNUSED = call_sync(fx, TEST_PATH, "org.libvirt.Connect", "DomainDefineXML",
                                           g_variant_new("(s)", "<domain type='test'><name>d1</name>"
                                                         "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
                                                         "<memory>1024</memory><os><type>hvm</type></os></domain>"),
@@ -198,7 +198,7 @@ static void
 test_create_sends_properties_before_reply(Fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) destroyed = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "Destroy",
+    g_autoptr(GVariant) destroyed G_GNUC_UNUSED = call_sync(fx, DOMAIN_PATH, "org.libvirt.Domain", "Destroy",
                                               g_variant_new("(u)", 0), &error);
     g_autoptr(GVariant) created = NULL;
     guint before;
