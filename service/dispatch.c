@@ -404,6 +404,15 @@ static const char *const interface_files[] = {
     "org.libvirt.Interface", "org.libvirt.Secret", "org.libvirt.NWFilter", OBJECT_MANAGER_IFACE,
 };
 
+/* GLib keys its method/property cache by the info's address: release it before the info is
+ * freed, or a later info at the same address finds a stale cache. */
+static void
+interface_info_release(GDBusInterfaceInfo *info)
+{
+    g_dbus_interface_info_cache_release(info);
+    g_dbus_interface_info_unref(info);
+}
+
 static gboolean
 load_interfaces(VbService *service, GError **error)
 {
@@ -438,7 +447,7 @@ vb_service_new(GDBusConnection *bus, gboolean use_polkit, GError **error)
 
     service->bus = g_object_ref(bus);
     service->interfaces = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                (GDestroyNotify)g_dbus_interface_info_unref);
+                                                (GDestroyNotify)interface_info_release);
     service->exports = g_ptr_array_new_with_free_func((GDestroyNotify)export_free);
     if (!load_interfaces(service, error))
         return NULL;
