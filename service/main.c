@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "drivers/test/test_driver.h"
+#include "notify.h"
 #include "service.h"
 
 typedef struct {
@@ -20,6 +21,7 @@ on_terminate(gpointer user_data)
     VbDaemon *daemon = user_data;
 
     g_message("terminating on signal");
+    vb_notify("STOPPING=1");
     g_main_loop_quit(daemon->loop);
     return G_SOURCE_CONTINUE;
 }
@@ -27,7 +29,10 @@ on_terminate(gpointer user_data)
 static void
 on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
 {
+    g_autofree char *state = g_strdup_printf("READY=1\nSTATUS=Serving %s", name);
+
     g_message("ready: owning %s", name);
+    vb_notify(state);
 }
 
 static void

@@ -168,3 +168,38 @@ def test_survives_client_disconnect(virtbusd, private_bus):
     c.close()
     assert virtbusd.proc.poll() is None
     assert len(virtbusd.list_domains()) == 1
+
+
+def _notify_socket(tmp_path, abstract):
+    import socket
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    if abstract:
+        name = "virtbus-test-notify-%d" % os.getpid()
+        sock.bind("\0" + name)
+        return sock, "@" + name
+    path = str(tmp_path / "notify")
+    sock.bind(path)
+    return sock, path
+
+
+@pytest.mark.parametrize("abstract", [False, True], ids=["path", "abstract"])
+def test_sd_notify_ready_and_stopping(virtbusd_factory, tmp_path, abstract):
+    sock, name = _notify_socket(tmp_path, abstract)
+    sock.settimeout(5)
+    try:
+        d = virtbusd_factory(env={"NOTIFY_SOCKET": name})
+        ready = sock.recv(4096).decode()
+        assert ready.split("\n")[0] == "READY=1", ready
+        assert "STATUS=Serving " + BUS_NAME in ready
+        # READY is sent once the name is owned
+        assert d.bus.name_has_owner(BUS_NAME)
+        assert d.stop(signal.SIGTERM, 5.0) == 0, d.stderr()
+        assert sock.recv(4096).decode() == "STOPPING=1"
+    finally:
+        sock.close()
+
+
+def test_sd_notify_bad_socket_is_not_fatal(virtbusd_factory):
+    d = virtbusd_factory(env={"NOTIFY_SOCKET": "relative/name"})
+    assert d.bus.name_has_owner(BUS_NAME)
+    assert "neither a path nor an abstract name" in d.stderr()
