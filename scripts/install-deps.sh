@@ -2,7 +2,7 @@
 # Installs what building and testing virtbus needs on Debian 12 (run as root, or with sudo).
 set -euo pipefail
 packages=(
-  meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+  meson ninja-build pkg-config gcc clang libclang-rt-14-dev systemd
   libglib2.0-dev libglib2.0-bin libxml2-dev libxml2-utils libjson-glib-dev libpolkit-gobject-1-dev
   dbus python3-dbus python3-gi python3-pytest python3-dbusmock
 )
