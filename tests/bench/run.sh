@@ -73,32 +73,52 @@ start_peer() {
 }
 stop_peer() { kill "$(cat "$tmp/peer.pid")" 2>/dev/null || true; wait "$(cat "$tmp/peer.pid")" 2>/dev/null || true; rm -f "$tmp/peer.pid"; }
 
-measure_peer() {
-  local peer=$1 out=$tmp/$1.txt
-  : > "$out"
+# Each phase runs for every peer before the next phase starts, so both see the same machine
+# load at nearly the same time ("alternately in the same run").
+phase_startup() {
   start_bus
   # shellcheck disable=SC2046
-  "$bench" startup "$starts" -- $(peer_cmd "$peer") >> "$out"
+  "$bench" startup "$starts" -- $(peer_cmd "$1")
   stop_bus
-  start_bus; start_peer "$peer"
-  "$bench" calls "$calls" >> "$out"
+}
+phase_calls() {
+  start_bus; start_peer "$1"
+  "$bench" calls "$calls" | over_floor
   stop_peer; stop_bus
-  start_bus; start_peer "$peer"
+}
+phase_scale() {
   local done=0
+  start_bus; start_peer "$1"
   for n in $scales; do
-    BENCH_NAME=org.libvirt "$bench" scale $((n - done)) | sed "s/scale_$((n - done))_/scale_${n}_/" >> "$out"
+    BENCH_NAME=org.libvirt "$bench" scale $((n - done)) | sed "s/scale_$((n - done))_/scale_${n}_/"
     done=$n
   done
   stop_peer; stop_bus
-  start_bus; start_peer "$peer"
-  "$bench" throughput "$clients" "$seconds" >> "$out"
+}
+phase_throughput() {
+  start_bus; start_peer "$1"
+  "$bench" throughput "$clients" "$seconds"
   stop_peer; stop_bus
-  sed "s/^/$peer: /" "$out"
 }
 
-measure_peer virtbus
+# Adds "<call>_over_floor_us": a call's median minus the bus's own round trip measured in the
+# same phase, i.e. the time the service itself adds.
+over_floor() {
+  awk '{ print } $1 == "bus_floor_getid_median_us:" { floor = $2 }
+       $1 ~ /_median_us:$/ && $1 != "bus_floor_getid_median_us:" { v[$1] = $2 }
+       END { for (k in v) { n = k; sub(/_median_us:$/, "", n); printf "%s_over_floor_us: %.1f\n", n, v[k] - floor } }'
+}
+
+peers="virtbus"
+[ $compare = 0 ] || peers="virtbus libvirt-dbus"
+for peer in $peers; do : > "$tmp/$peer.txt"; done
+for phase in startup calls scale throughput; do
+  for peer in $peers; do
+    "phase_$phase" "$peer" >> "$tmp/$peer.txt"
+  done
+done
+for peer in $peers; do sed "s/^/$peer: /" "$tmp/$peer.txt"; done
 if [ $compare = 1 ]; then
-  measure_peer libvirt-dbus
   echo "ratios (virtbus / libvirt-dbus):"
   join <(sort "$tmp/virtbus.txt" | tr -d ':') <(sort "$tmp/libvirt-dbus.txt" | tr -d ':') |
     awk '$3 > 0 { printf "%s: %.3f\n", $1, $2 / $3 }'
