@@ -6,6 +6,8 @@
  *   bench scale COUNT            define COUNT domains; time per define, ListDomains,
  *                                GetManagedObjects (when served), RSS of the service
  *   bench throughput CLIENTS SECONDS   mixed calls from CLIENTS threads; calls/s and errors
+ *   bench events N               state change call -> DomainEvent signal received (Suspend and
+ *                                Resume alternately on the domain 'test'), median and p99
  *
  * The service is found on DBUS_SESSION_BUS_ADDRESS under BENCH_NAME (default org.libvirt).
  * Output lines are "name: value". */
@@ -363,6 +365,95 @@ bench_throughput(guint clients, guint seconds)
     return errors ? 1 : 0;
 }
 
+/* ---- events ---- */
+
+typedef struct {
+    GMutex lock;
+    GCond arrived;
+    gint64 at;          /* monotonic time the last DomainEvent reached this process */
+    guint count;
+} EventClock;
+
+/* Runs in GDBus's worker thread as the message arrives, before any main-context dispatch. */
+static GDBusMessage *
+stamp_domain_event(GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer user_data)
+{
+    EventClock *clock = user_data;
+
+    if (incoming && g_dbus_message_get_message_type(message) == G_DBUS_MESSAGE_TYPE_SIGNAL &&
+        g_strcmp0(g_dbus_message_get_member(message), "DomainEvent") == 0) {
+        g_mutex_lock(&clock->lock);
+        clock->at = g_get_monotonic_time();
+        clock->count++;
+        g_cond_signal(&clock->arrived);
+        g_mutex_unlock(&clock->lock);
+    }
+    return message;
+}
+
+static void
+ignore_signal(GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *member,
+              GVariant *params, gpointer user_data)
+{
+}
+
+static double
+time_one_event(GDBusConnection *bus, EventClock *clock, const char *path, const char *method)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    gint64 start;
+    guint before;
+
+    g_mutex_lock(&clock->lock);
+    before = clock->count;
+    g_mutex_unlock(&clock->lock);
+    start = g_get_monotonic_time();
+    reply = call(bus, service_name(), path, "org.libvirt.Domain", method, NULL, &error);
+    if (!reply)
+        g_error("%s failed: %s", method, error->message);
+    g_mutex_lock(&clock->lock);
+    while (clock->count == before)
+        if (!g_cond_wait_until(&clock->arrived, &clock->lock, deadline))
+            g_error("no DomainEvent within 5 s after %s", method);
+    g_mutex_unlock(&clock->lock);
+    return (double)(clock->at - start);
+}
+
+static int
+bench_events(guint n)
+{
+    g_autoptr(GDBusConnection) bus = bus_connect();
+    g_autoptr(GArray) samples = g_array_sized_new(FALSE, FALSE, sizeof(double), n);
+    g_autoptr(GVariant) found = call(bus, service_name(), TEST_PATH, "org.libvirt.Connect", "DomainLookupByName",
+                                     g_variant_new("(s)", "test"), NULL);
+    g_autofree char *path = NULL;
+    EventClock clock = { 0 };
+    guint filter, match;
+
+    if (!found)
+        g_error("the service has no domain 'test'");
+    g_variant_get(found, "(o)", &path);
+    g_mutex_init(&clock.lock);
+    g_cond_init(&clock.arrived);
+    filter = g_dbus_connection_add_filter(bus, stamp_domain_event, &clock, NULL);
+    /* the match rule makes the bus route the signals to us; the filter does the timing */
+    match = g_dbus_connection_signal_subscribe(bus, NULL, "org.libvirt.Connect", "DomainEvent", TEST_PATH, NULL,
+                                               G_DBUS_SIGNAL_FLAGS_NONE, ignore_signal, NULL, NULL);
+    for (guint i = 0; i < n; i++) {
+        double us = time_one_event(bus, &clock, path, i % 2 ? "Resume" : "Suspend");
+        g_array_append_val(samples, us);
+    }
+    if (n % 2)
+        time_one_event(bus, &clock, path, "Resume");
+    g_dbus_connection_signal_unsubscribe(bus, match);
+    g_dbus_connection_remove_filter(bus, filter);
+    printf("event_latency_median_us: %.1f\n", percentile(samples, 0.5));
+    printf("event_latency_p99_us: %.1f\n", percentile(samples, 0.99));
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,8 +463,10 @@ main(int argc, char **argv)
         return bench_calls((guint)atoi(argv[2]));
     if (argc == 3 && g_str_equal(argv[1], "scale"))
         return bench_scale((guint)atoi(argv[2]));
+    if (argc == 3 && g_str_equal(argv[1], "events"))
+        return bench_events((guint)atoi(argv[2]));
     if (argc == 4 && g_str_equal(argv[1], "throughput"))
         return bench_throughput((guint)atoi(argv[2]), (guint)atoi(argv[3]));
-    fprintf(stderr, "usage: bench startup N -- CMD... | calls N | scale COUNT | throughput CLIENTS SECONDS\n");
+    fprintf(stderr, "usage: bench startup N -- CMD... | calls N | scale COUNT | throughput CLIENTS SECONDS | events N\n");
     return 2;
 }

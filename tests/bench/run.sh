@@ -95,6 +95,11 @@ phase_scale() {
   done
   stop_peer; stop_bus
 }
+phase_events() {
+  start_bus; start_peer "$1"
+  "$bench" events "$calls"
+  stop_peer; stop_bus
+}
 phase_throughput() {
   start_bus; start_peer "$1"
   "$bench" throughput "$clients" "$seconds"
@@ -112,7 +117,7 @@ over_floor() {
 peers="virtbus"
 [ $compare = 0 ] || peers="virtbus libvirt-dbus"
 for peer in $peers; do : > "$tmp/$peer.txt"; done
-for phase in startup calls scale throughput; do
+for phase in startup calls events scale throughput; do
   for peer in $peers; do
     "phase_$phase" "$peer" >> "$tmp/$peer.txt"
   done
