@@ -121,6 +121,21 @@ domain_create_xml(VbCall *call, GVariant *args, GError **error)
 }
 
 static GVariant *
+domain_create_xml_with_files(VbCall *call, GVariant *args, GError **error)
+{
+    const char *xml;
+    g_autoptr(GVariant) files = NULL;
+    guint flags;
+    VbDomainObj *dom;
+
+    g_variant_get(args, "(&s@ahu)", &xml, &files, &flags);
+    if (!vb_call_check_fd_handles(call, files, error))
+        return NULL;
+    dom = VB_DRIVER_CALL(CONN(call), domain_create_xml, "virDomainCreateXMLWithFiles", error, xml, flags);
+    return dom ? domain_reply(call, dom) : NULL;
+}
+
+static GVariant *
 domain_lookup_by_id(VbCall *call, GVariant *args, GError **error)
 {
     int id;
@@ -796,7 +811,7 @@ static const VbMethod connect_methods[] = {
     { "BaselineCPU", NULL, "virConnectBaselineCPU" },
     { "CompareCPU", NULL, "virConnectCompareCPU" },
     { "DomainCreateXML", domain_create_xml, "virDomainCreateXML" },
-    { "DomainCreateXMLWithFiles", NULL, "virDomainCreateXMLWithFiles" },
+    { "DomainCreateXMLWithFiles", domain_create_xml_with_files, "virDomainCreateXMLWithFiles" },
     { "DomainDefineXML", domain_define_xml, "virDomainDefineXML" },
     { "DomainLookupByID", domain_lookup_by_id, "virDomainLookupByID" },
     { "DomainLookupByName", domain_lookup_by_name, "virDomainLookupByName" },

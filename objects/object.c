@@ -152,6 +152,24 @@ vb_paths_variant(const VbCall *call, const VbObjectClass *klass, GPtrArray *keys
     return g_variant_builder_end(&builder);
 }
 
+gboolean
+vb_call_check_fd_handles(const VbCall *call, GVariant *handles, GError **error)
+{
+    gint n_fds = call->fds ? g_unix_fd_list_get_length(call->fds) : 0;
+    GVariantIter iter;
+    gint32 handle;
+
+    g_variant_iter_init(&iter, handles);
+    while (g_variant_iter_next(&iter, "h", &handle)) {
+        if (handle < 0 || handle >= n_fds) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "invalid argument: file handle %d does not name one of the %d "
+                         "file descriptors sent with the call", handle, n_fds);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 void
 vb_params_add(GVariantBuilder *builder, const char *key, GVariant *value)
 {

@@ -98,3 +98,5 @@ void vb_params_add(GVariantBuilder *builder, const char *key, GVariant *value);
 GVariant *vb_ull_table_to_variant(GHashTable *table, const char *type);
 /* Builds `ao` from the objects of @values. */
 GVariant *vb_paths_variant(const VbCall *call, const VbObjectClass *klass, GPtrArray *keys);
+/* Checks that every handle in @handles (`ah`) names a file descriptor sent with the call. */
+gboolean vb_call_check_fd_handles(const VbCall *call, GVariant *handles, GError **error);

@@ -7,11 +7,11 @@ import tempfile
 
 import dbus
 import pytest
-from gi.repository import GLib
+from gi.repository import Gio, GLib
 
 from conftest import (CONNECT, DOMAIN, LIBVIRT_ERROR, OBJMGR, PROPS, TEST_DOMAIN_PATH,
                       TEST_DOMAIN_UUID, TEST_PATH, assert_dbus_error,
-                      domain_path, parse_xml, raises_dbus, unwrap_all,
+                      domain_path, domain_xml, parse_xml, raises_dbus, unwrap_all,
                       variant_inner_types)
 
 U = dbus.UInt32
@@ -854,3 +854,60 @@ def test_rename_emits_name_changed(virtbusd):
     for s in rec.signals:
         changed.update({str(k): v for k, v in s[3][1].items()})
     assert str(changed.get("Name")) == "renamed", rec.signals
+
+
+# ---- CreateWithFiles / DomainCreateXMLWithFiles (the test driver only checks the descriptors)
+
+def _gcall_with_fds(virtbusd, path, iface, method, params, fds, reply_type):
+    fd_list = Gio.UnixFDList.new()
+    for fd in fds:
+        fd_list.append(fd)
+    reply, _ = virtbusd.gio.call_with_unix_fd_list_sync(
+        virtbusd.bus_name, path, iface, method, params, GLib.VariantType.new(reply_type),
+        Gio.DBusCallFlags.NONE, 30000, fd_list, None)
+    return reply
+
+
+def test_create_with_files_starts_the_domain(virtbusd):
+    p = virtbusd.define_domain("withfiles")
+    r, w = os.pipe()
+    try:
+        virtbusd.domain(p).CreateWithFiles([dbus.types.UnixFd(r), dbus.types.UnixFd(w)], U(0))
+    finally:
+        os.close(r)
+        os.close(w)
+    assert virtbusd.get(p, DOMAIN, "Active") == True  # noqa: E712
+    assert int(virtbusd.get(p, DOMAIN, "Id")) > 0
+
+
+def test_create_with_files_refuses_a_handle_not_sent(virtbusd):
+    p = virtbusd.define_domain("badhandle")
+    r, w = os.pipe()
+    try:
+        with pytest.raises(GLib.Error, match="file handle 3 does not name one of the 2"):
+            _gcall_with_fds(virtbusd, p, DOMAIN, "CreateWithFiles",
+                            GLib.Variant("(ahu)", ([0, 3], 0)), [r, w], "()")
+    finally:
+        os.close(r)
+        os.close(w)
+    assert virtbusd.get(p, DOMAIN, "Active") == False  # noqa: E712
+
+
+def test_create_xml_with_files(virtbusd):
+    r, w = os.pipe()
+    try:
+        (path,) = _gcall_with_fds(virtbusd, "/org/libvirt/Test", CONNECT, "DomainCreateXMLWithFiles",
+                                  GLib.Variant("(sahu)", (domain_xml("xmlfiles"), [1], 0)), [r, w], "(o)")
+    finally:
+        os.close(r)
+        os.close(w)
+    assert virtbusd.get(path, DOMAIN, "Persistent") == False  # noqa: E712
+    assert virtbusd.get(path, DOMAIN, "Active") == True  # noqa: E712
+
+
+def test_create_xml_with_files_bad_handle_defines_nothing(virtbusd):
+    before = virtbusd.list_domains()
+    with pytest.raises(GLib.Error, match="file handle 0 does not name one of the 0"):
+        _gcall_with_fds(virtbusd, "/org/libvirt/Test", CONNECT, "DomainCreateXMLWithFiles",
+                        GLib.Variant("(sahu)", (domain_xml("nofiles"), [0], 0)), [], "(o)")
+    assert virtbusd.list_domains() == before
