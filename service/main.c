@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "drivers/qemu/qemu_driver.h"
 #include "drivers/test/test_driver.h"
 #include "notify.h"
 #include "service.h"
@@ -58,12 +59,28 @@ open_bus(gboolean system, GError **error)
     return bus;
 }
 
+/* The QEMU connection is optional: without it the test driver still serves. */
+static void
+export_qemu(VbService *service, const char *uri)
+{
+    g_autoptr(GError) error = NULL;
+    VbConn *conn;
+
+    if (g_str_equal(uri, "none"))
+        return;
+    if (!(conn = vb_conn_open(&vb_qemu_driver, uri, &error)) || !vb_service_export(service, conn, &error))
+        g_warning("not serving %s: %s", uri, error->message);
+}
+
 static gboolean
-export_connections(VbService *service, const char *test_uri, GError **error)
+export_connections(VbService *service, const char *test_uri, const char *qemu_uri, GError **error)
 {
     VbConn *conn = vb_conn_open(&vb_test_driver, test_uri, error);
 
-    return conn && vb_service_export(service, conn, error);
+    if (!conn || !vb_service_export(service, conn, error))
+        return FALSE;
+    export_qemu(service, qemu_uri);
+    return TRUE;
 }
 
 int
@@ -72,6 +89,7 @@ main(int argc, char **argv)
     gboolean system = FALSE, session = FALSE, version = FALSE;
     g_autofree char *bus_name = NULL;
     g_autofree char *test_uri = NULL;
+    g_autofree char *qemu_uri = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new("- libvirt's API on D-Bus, in one service");
     GOptionEntry entries[] = {
@@ -79,6 +97,9 @@ main(int argc, char **argv)
         { "session", 0, 0, G_OPTION_ARG_NONE, &session, "Serve on the session bus", NULL },
         { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, "Own NAME instead of org.libvirt", "NAME" },
         { "test-uri", 0, 0, G_OPTION_ARG_STRING, &test_uri, "Test driver URI (default test:///default)", "URI" },
+        { "qemu-uri", 0, 0, G_OPTION_ARG_STRING, &qemu_uri,
+          "QEMU driver URI, or none (default qemu:///system on the system bus, qemu:///session on the session bus)",
+          "URI" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
         { NULL },
     };
@@ -109,7 +130,8 @@ main(int argc, char **argv)
         return EXIT_FAILURE;
     }
     if (!(service = vb_service_new(bus, system, &error)) ||
-        !export_connections(service, test_uri ? test_uri : "test:///default", &error)) {
+        !export_connections(service, test_uri ? test_uri : "test:///default",
+                            qemu_uri ? qemu_uri : system ? "qemu:///system" : "qemu:///session", &error)) {
         g_printerr("virtbusd: %s\n", error->message);
         return EXIT_FAILURE;
     }

@@ -1,6 +1,7 @@
 /* test_domain.c: domain life cycle of the test driver (define, start, stop, undefine) */
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_SHUTDOWN_MODES (VB_SHUTDOWN_ACPI_POWER_BTN | VB_SHUTDOWN_GUEST_AGENT | VB_SHUTDOWN_INITCTL | \
@@ -59,21 +60,6 @@ test_domain_post_parse(VbDomainDef *def)
     }
 }
 
-/* Puts @def (same UUID, owned) in place of the domain's definition. The list indexes point
- * into the definition, so the contents move rather than the pointer. */
-void
-test_domain_replace_def(VbConn *conn, VbDomainObj *dom, VbDomainDef *def)
-{
-    VbDomainDef old;
-
-    vb_obj_list_remove_name(conn->domains, dom);
-    old = *dom->def;
-    *dom->def = *def;
-    *def = old;
-    vb_domain_def_free(def);
-    vb_obj_list_add_name(conn->domains, dom);
-}
-
 /* libvirt's testDomainStartState: a new id, and the persistent definition kept apart. */
 void
 test_domain_start_state(VbConn *conn, VbDomainObj *dom, int reason)
@@ -92,7 +78,7 @@ void
 test_domain_shutdown_state(VbConn *conn, VbDomainObj *dom, int reason)
 {
     if (dom->new_def)
-        test_domain_replace_def(conn, dom, g_steal_pointer(&dom->new_def));
+        vb_conn_domain_replace_def(conn, dom, g_steal_pointer(&dom->new_def));
     vb_conn_domain_set_id(conn, dom, -1);
     vb_domain_obj_set_state(dom, VB_DOMAIN_SHUTOFF, reason);
     dom->started_at = 0;
@@ -114,34 +100,6 @@ test_domain_remove(VbConn *conn, VbDomainObj *dom)
     vb_conn_domain_remove(conn, dom);
 }
 
-gboolean
-test_domain_check_duplicate(VbConn *conn, const VbDomainDef *def, gboolean live, VbDomainObj **found,
-                            GError **error)
-{
-    VbDomainObj *dom = vb_obj_list_by_key(conn->domains, def->uuid);
-
-    *found = NULL;
-    if (!dom) {
-        if ((dom = vb_obj_list_by_name(conn->domains, def->name))) {
-            vb_set_error(error, VB_ERR_OPERATION_FAILED, "domain '%s' already exists with uuid %s",
-                         def->name, dom->def->uuid);
-            return FALSE;
-        }
-        return TRUE;
-    }
-    if (!g_str_equal(dom->def->name, def->name)) {
-        vb_set_error(error, VB_ERR_OPERATION_FAILED, "domain '%s' is already defined with uuid %s",
-                     dom->def->name, dom->def->uuid);
-        return FALSE;
-    }
-    if (live && vb_domain_obj_is_active(dom)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain '%s' is already active", dom->def->name);
-        return FALSE;
-    }
-    *found = dom;
-    return TRUE;
-}
-
 static void
 pause_after_start(VbConn *conn, VbDomainObj *dom)
 {
@@ -156,13 +114,13 @@ test_domain_start_new(VbConn *conn, VbDomainDef *def, int reason, int detail, gb
     VbPresence presence = VB_PRESENCE_SAME;
     VbDomainObj *dom;
 
-    if (!test_domain_check_duplicate(conn, owned, TRUE, &dom, error))
+    if (!vb_conn_domain_check_duplicate(conn, owned, TRUE, &dom, error))
         return NULL;
     test_domain_post_parse(owned);
     if (dom) {
         /* an inactive persistent domain: the new definition runs, its config stays */
         VbDomainDef *config = vb_domain_def_copy(dom->def);
-        test_domain_replace_def(conn, dom, g_steal_pointer(&owned));
+        vb_conn_domain_replace_def(conn, dom, g_steal_pointer(&owned));
         dom->new_def = config;
     } else {
         dom = vb_domain_obj_new(g_steal_pointer(&owned));
@@ -193,23 +151,15 @@ test_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **erro
 
     if (!vb_check_flags(flags, VB_DEFINE_VALIDATE, "virDomainDefineXMLFlags", error) ||
         !(def = vb_domain_def_parse(xml, (flags & VB_DEFINE_VALIDATE) ? VB_DOMAIN_PARSE_VALIDATE : 0, error)) ||
-        !test_domain_check_duplicate(conn, def, FALSE, &dom, error))
+        !vb_conn_domain_check_duplicate(conn, def, FALSE, &dom, error))
         return NULL;
     test_domain_post_parse(def);
     if (!dom) {
-        dom = vb_domain_obj_new(g_steal_pointer(&def));
-        dom->persistent = TRUE;
-        vb_conn_domain_add(conn, dom);
+        dom = vb_conn_domain_define(conn, NULL, g_steal_pointer(&def));
         test_emit_domain(conn, dom, VB_DOMAIN_EVENT_DEFINED, VB_EVENT_DEFINED_ADDED, VB_PRESENCE_APPEARED);
         return dom;
     }
-    if (vb_domain_obj_is_active(dom)) {
-        vb_domain_def_free(dom->new_def);
-        dom->new_def = g_steal_pointer(&def);
-    } else {
-        test_domain_replace_def(conn, dom, g_steal_pointer(&def));
-    }
-    dom->persistent = TRUE;
+    vb_conn_domain_define(conn, dom, g_steal_pointer(&def));
     test_emit_domain(conn, dom, VB_DOMAIN_EVENT_DEFINED, VB_EVENT_DEFINED_UPDATED, VB_PRESENCE_SAME);
     return dom;
 }
@@ -325,47 +275,19 @@ test_domain_resume(VbConn *conn, VbDomainObj *dom, GError **error)
     return TRUE;
 }
 
-static gboolean
-check_undefine(VbDomainObj *dom, guint flags, GError **error)
-{
-    if (!dom->persistent) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot undefine transient domain");
-        return FALSE;
-    }
-    if ((flags & VB_UNDEFINE_NVRAM) && (flags & VB_UNDEFINE_KEEP_NVRAM)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot both keep and delete nvram");
-        return FALSE;
-    }
-    if (dom->has_managed_save && !(flags & VB_UNDEFINE_MANAGED_SAVE)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "Refusing to undefine while domain managed save image exists");
-        return FALSE;
-    }
-    if (!vb_domain_obj_is_active(dom) && dom->snapshots->len > 0 && !(flags & VB_UNDEFINE_SNAPSHOTS_METADATA)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot delete inactive domain with %u snapshots",
-                     dom->snapshots->len);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 /* An active domain becomes transient; an inactive one is gone. */
 gboolean
 test_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
-    gboolean active = vb_domain_obj_is_active(dom);
+    gboolean gone;
 
     if (!vb_check_flags(flags, TEST_UNDEFINE_FLAGS, "virDomainUndefineFlags", error) ||
-        !check_undefine(dom, flags, error))
+        !vb_domain_obj_check_undefine(dom, flags, error))
         return FALSE;
-    dom->has_managed_save = FALSE;
-    dom->autostart = FALSE;
-    if (active) {
-        dom->persistent = FALSE;
-        g_clear_pointer(&dom->new_def, vb_domain_def_free);
-    }
+    gone = vb_domain_obj_undefine(dom);
     test_emit_domain(conn, dom, VB_DOMAIN_EVENT_UNDEFINED, VB_EVENT_UNDEFINED_REMOVED,
-                     active ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);
-    if (!active)
+                     gone ? VB_PRESENCE_GONE : VB_PRESENCE_SAME);
+    if (gone)
         test_domain_remove(conn, dom);
     return TRUE;
 }

@@ -1,6 +1,7 @@
 /* test_load.c: reading a libvirt test node file (<node> with host facts and inline objects) */
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 /* libvirt's defaultNodeInfo, used for whatever the node file leaves out */
@@ -178,7 +179,7 @@ load_domain(VbConn *conn, xmlNodePtr node, const char *dir, GError **error)
     VbDomainObj *dom;
 
     if (!def || !parse_domain_ns(node, &ns, error) ||
-        !test_domain_check_duplicate(conn, def, FALSE, &dom, error))
+        !vb_conn_domain_check_duplicate(conn, def, FALSE, &dom, error))
         return FALSE;
     if (dom) {
         vb_set_error(error, VB_ERR_OPERATION_FAILED, "domain '%s' already exists with uuid %s",

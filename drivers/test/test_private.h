@@ -111,7 +111,6 @@ gboolean test_cputune_set_pin(char **cputune_xml, const char *element, const cha
 /* test_domain.c: helpers used across the domain files */
 gboolean test_domain_check_active(VbDomainObj *dom, GError **error);
 void test_domain_post_parse(VbDomainDef *def);
-void test_domain_replace_def(VbConn *conn, VbDomainObj *dom, VbDomainDef *def);
 void test_domain_start_state(VbConn *conn, VbDomainObj *dom, int reason);
 /* libvirt's testDomainShutdownState: shut off, the persistent definition back in place. */
 void test_domain_shutdown_state(VbConn *conn, VbDomainObj *dom, int reason);
@@ -119,10 +118,6 @@ void test_domain_shutdown_state(VbConn *conn, VbDomainObj *dom, int reason);
 void test_domain_stop(VbConn *conn, VbDomainObj *dom, int reason, int detail);
 /* Drops @dom from the connection with what the driver keeps beside it. */
 void test_domain_remove(VbConn *conn, VbDomainObj *dom);
-/* libvirt's virDomainObjListAdd checks of a new definition against the existing ones;
- * returns the domain with the same UUID and name, if any. @live also refuses an active one. */
-gboolean test_domain_check_duplicate(VbConn *conn, const VbDomainDef *def, gboolean live, VbDomainObj **found,
-                                     GError **error);
 /* Adds @def as a new live domain or takes over an inactive persistent one, and starts it. */
 VbDomainObj *test_domain_start_new(VbConn *conn, VbDomainDef *def, int reason, int detail, gboolean paused,
                                    GError **error);

@@ -1,6 +1,7 @@
 /* test_snapshot.c: domain snapshots of the test driver (metadata only, like libvirt's) */
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_SNAPSHOT_CREATE_FLAGS (VB_SNAPSHOT_CREATE_REDEFINE | VB_SNAPSHOT_CREATE_CURRENT | \
@@ -201,7 +202,7 @@ check_revert(VbConn *conn, VbDomainObj *dom, VbSnapshotObj *snap, guint flags, G
 static void
 install_def(VbConn *conn, VbDomainObj *dom, VbDomainDef *def)
 {
-    test_domain_replace_def(conn, dom, def);
+    vb_conn_domain_replace_def(conn, dom, def);
     g_clear_pointer(&dom->new_def, vb_domain_def_free);
 }
 

@@ -2,6 +2,7 @@
  * (<cputune>, <memtune>, <blkiotune>, <numatune>, <perf>, device elements), and CPU maps */
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 /* ---- CPU maps: one gboolean per host CPU ---- */
@@ -255,7 +256,7 @@ test_def_edit(VbConn *conn, VbDomainObj *dom, VbDomainDef *def, TestDefEdit edit
     if (!(parsed = vb_domain_def_parse(xml, 0, error)))
         return FALSE;
     if (def == dom->def) {
-        test_domain_replace_def(conn, dom, parsed);
+        vb_conn_domain_replace_def(conn, dom, parsed);
     } else {
         vb_domain_def_free(dom->new_def);
         dom->new_def = parsed;

@@ -1,0 +1,95 @@
+/* qemu_driver.c: the QEMU driver's connection (open, close, directories) and its vtable */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "drivers/qemu/qemu_private.h"
+
+#define QEMU_SYSTEM_URI "qemu:///system"
+#define QEMU_SESSION_URI "qemu:///session"
+
+static gboolean
+make_dir(const char *path, GError **error)
+{
+    if (g_mkdir_with_parents(path, 0700) == 0)
+        return TRUE;
+    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot create directory '%s': %s", path, g_strerror(errno));
+    return FALSE;
+}
+
+static void
+set_dirs(QemuPriv *priv)
+{
+    if (priv->privileged) {
+        priv->config_dir = g_build_filename(VB_SYSCONFDIR, "virtbus", "qemu", NULL);
+        priv->state_dir = g_build_filename(VB_RUNSTATEDIR, "virtbus", "qemu", NULL);
+        priv->log_dir = g_build_filename(VB_LOCALSTATEDIR, "log", "virtbus", "qemu", NULL);
+    } else {
+        priv->config_dir = g_build_filename(g_get_user_config_dir(), "virtbus", "qemu", NULL);
+        priv->state_dir = g_build_filename(g_get_user_runtime_dir(), "virtbus", "qemu", NULL);
+        priv->log_dir = g_build_filename(g_get_user_cache_dir(), "virtbus", "qemu", "log", NULL);
+    }
+    priv->autostart_dir = g_build_filename(priv->config_dir, "autostart", NULL);
+}
+
+static void
+qemu_close(VbConn *conn)
+{
+    QemuPriv *priv = qemu_priv(conn);
+
+    if (!priv)
+        return;
+    g_free(priv->config_dir);
+    g_free(priv->autostart_dir);
+    g_free(priv->state_dir);
+    g_free(priv->log_dir);
+    g_free(priv);
+    conn->priv = NULL;
+}
+
+static gboolean
+qemu_open(VbConn *conn, GError **error)
+{
+    QemuPriv *priv;
+
+    if (g_strcmp0(conn->uri, QEMU_SYSTEM_URI) != 0 && g_strcmp0(conn->uri, QEMU_SESSION_URI) != 0) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "unexpected QEMU URI path '%s', try %s or %s",
+                     conn->uri ? conn->uri : "", QEMU_SYSTEM_URI, QEMU_SESSION_URI);
+        return FALSE;
+    }
+    priv = g_new0(QemuPriv, 1);
+    priv->privileged = g_str_equal(conn->uri, QEMU_SYSTEM_URI);
+    priv->next_dom_id = 1;
+    conn->priv = priv;
+    set_dirs(priv);
+    if (!make_dir(priv->config_dir, error) || !make_dir(priv->autostart_dir, error) ||
+        !make_dir(priv->state_dir, error) || !make_dir(priv->log_dir, error) ||
+        !qemu_domains_load(conn, error)) {
+        qemu_close(conn);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static char *
+qemu_get_hostname(VbConn *conn, GError **error)
+{
+    return g_strdup(g_get_host_name());
+}
+
+const VbDriver vb_qemu_driver = {
+    .name = "QEMU",
+    .type = "QEMU",
+    .open = qemu_open,
+    .close = qemu_close,
+
+    .get_hostname = qemu_get_hostname,
+
+    .domain_define_xml = qemu_domain_define_xml,
+    .domain_undefine = qemu_domain_undefine,
+    .domain_get_xml_desc = qemu_domain_get_xml_desc,
+    .domain_get_os_type = qemu_domain_get_os_type,
+    .domain_set_autostart = qemu_domain_set_autostart,
+    .domain_get_info = qemu_domain_get_info,
+};
