@@ -5,6 +5,7 @@
  * and layout (single-quoted attributes, two-space indentation), so a define -> GetXMLDesc round
  * trip loses nothing. Unknown elements are dropped, as libvirt does. */
 #include "domain_conf.h"
+#include "vb_schema.h"
 
 #include <errno.h>
 #include <string.h>
@@ -2627,7 +2628,7 @@ vb_domain_def_parse(const char *xml, guint flags, GError **error)
 {
     g_autoptr(xmlDoc) doc = vb_xml_parse(xml, "domain", error);
 
-    if (!doc)
+    if (!doc || ((flags & VB_DOMAIN_PARSE_VALIDATE) && !vb_schema_validate("domain", doc, error)))
         return NULL;
     return vb_domain_def_parse_node(xmlDocGetRootElement(doc), flags, error);
 }

@@ -1,6 +1,7 @@
 /* network_conf.c: libvirt's network XML, one parse/format pair per element, and the
  * virNetworkUpdate sections */
 #include "network_conf.h"
+#include "vb_schema.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -1721,7 +1722,7 @@ vb_network_def_parse(const char *xml, guint flags, GError **error)
     g_autoptr(VbNetworkDef) def = NULL;
     xmlNodePtr root;
 
-    if (!doc)
+    if (!doc || ((flags & VB_NETWORK_DEFINE_VALIDATE) && !vb_schema_validate("network", doc, error)))
         return NULL;
     root = xmlDocGetRootElement(doc);
     def = net_def_new();

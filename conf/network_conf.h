@@ -255,8 +255,10 @@ typedef struct {
     GPtrArray *portgroups;                  /* VbNetworkPortGroup* */
 } VbNetworkDef;
 
-/* @flags is accepted for libvirt's VIR_NETWORK_DEFINE_VALIDATE and otherwise ignored; a
- * missing <uuid> is generated. */
+/* Parse flags: libvirt's VIR_NETWORK_DEFINE_VALIDATE checks against data/schemas/network.rng. */
+#define VB_NETWORK_DEFINE_VALIDATE (1u << 0)
+
+/* @flags: VB_NETWORK_DEFINE_VALIDATE or 0; a missing <uuid> is generated. */
 VbNetworkDef *vb_network_def_parse(const char *xml, guint flags, GError **error);
 char *vb_network_def_format(const VbNetworkDef *def, guint flags);
 void vb_network_def_free(VbNetworkDef *def);
