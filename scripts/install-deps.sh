@@ -4,7 +4,9 @@ set -euo pipefail
 packages=(
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev systemd
   libglib2.0-dev libglib2.0-bin libxml2-dev libxml2-utils libjson-glib-dev libpolkit-gobject-1-dev
-  dbus python3-dbus python3-gi python3-pytest python3-dbusmock
+  dbus python3-dbus python3-gi python3-pytest python3-dbusmock qemu-system-x86 qemu-utils
+  polkitd
+  xz-utils cpio  # the test guest (../shared/guest): an uncompressed vmlinux, a reproducible initrd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,25 @@
+/* qemu_command.h: a domain definition turned into the argv of qemu-system-x86_64.
+ *
+ * Pure: no I/O, no QEMU probing. Every element the builder does not know is refused with
+ * "unsupported configuration: ..." rather than left out, and every value that could change
+ * the meaning of QEMU's option syntax is escaped (',' becomes ',,') or refused (control
+ * characters). Secrets never reach the command line: a VNC/SPICE password is only announced
+ * (VNC password=on, SPICE ticketing left on) and must be set over QMP before 'cont'. */
+#pragma once
+
+#include <glib.h>
+
+#include "conf/domain_conf.h"
+
+typedef struct {
+    const char *emulator;        /* the configured QEMU binary; a different <emulator> is refused */
+    const char *monitor_path;    /* the QMP socket QEMU listens on */
+    const char *channel_dir;     /* a unix <channel> without a path gets <channel_dir>/<target name> */
+    /* The tap fd the driver opened for each <interface> (in document order) of type bridge,
+     * network or ethernet; -1 or beyond n_tap_fds: none, which such an interface refuses. */
+    const int *tap_fds;
+    guint n_tap_fds;
+} VbQemuCommandConfig;
+
+/* The full argv (program first), NULL-free, owning its strings. */
+GPtrArray *vb_qemu_command_build(const VbDomainDef *def, const VbQemuCommandConfig *config, GError **error);
