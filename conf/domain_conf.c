@@ -2234,12 +2234,8 @@ parse_cpu_numa(xmlNodePtr cpu, VbCpuDef *def, guint vcpus, GError **error)
 }
 
 static gboolean
-parse_cpu(xmlNodePtr root, VbCpuDef *def, guint vcpus, GError **error)
+parse_cpu_element(xmlNodePtr cpu, VbCpuDef *def, guint vcpus, GError **error)
 {
-    xmlNodePtr cpu = vb_xml_child(root, "cpu");
-
-    if (!cpu)
-        return TRUE;
     def->present = TRUE;
     return parse_cpu_attrs(cpu, def, error) &&
            parse_cpu_model(cpu, def, error) &&
@@ -2247,6 +2243,14 @@ parse_cpu(xmlNodePtr root, VbCpuDef *def, guint vcpus, GError **error)
            parse_cpu_cache(cpu, def, error) &&
            parse_cpu_features(cpu, def, error) &&
            parse_cpu_numa(cpu, def, vcpus, error);
+}
+
+static gboolean
+parse_cpu(xmlNodePtr root, VbCpuDef *def, guint vcpus, GError **error)
+{
+    xmlNodePtr cpu = vb_xml_child(root, "cpu");
+
+    return !cpu || parse_cpu_element(cpu, def, vcpus, error);
 }
 
 static void
@@ -2314,6 +2318,32 @@ format_cpu(VbBuf *buf, const VbCpuDef *cpu)
     }
     format_cpu_children(&children, cpu);
     add_element(buf, "cpu", &attrs, &children);
+}
+
+void
+vb_cpu_def_init(VbCpuDef *def)
+{
+    memset(def, 0, sizeof(*def));
+    def->features = g_ptr_array_new_with_free_func((GDestroyNotify)cpu_feature_free);
+}
+
+void
+vb_cpu_def_clear(VbCpuDef *def)
+{
+    cpu_def_clear(def);
+    memset(def, 0, sizeof(*def));
+}
+
+gboolean
+vb_cpu_def_parse_node(xmlNodePtr cpu, VbCpuDef *def, GError **error)
+{
+    return parse_cpu_element(cpu, def, G_MAXUINT, error);
+}
+
+void
+vb_cpu_def_format_buf(VbBuf *buf, const VbCpuDef *def)
+{
+    format_cpu(buf, def);
 }
 
 /* ---- clock and lifecycle ---- */

@@ -104,6 +104,13 @@ typedef struct {
     guint64 numa_memory_kib; /* sum of the NUMA cells' memory */
 } VbCpuDef;
 
+/* A standalone <cpu> element (CompareCPU, BaselineCPU, host capabilities): the domain's
+ * parser and formatter, with NUMA cells not checked against a vCPU count. */
+void vb_cpu_def_init(VbCpuDef *def);
+void vb_cpu_def_clear(VbCpuDef *def);
+gboolean vb_cpu_def_parse_node(xmlNodePtr cpu, VbCpuDef *def, GError **error);
+void vb_cpu_def_format_buf(VbBuf *buf, const VbCpuDef *def);
+
 /* A device address as libvirt writes it; PCI is normalised, other types kept as given. */
 typedef struct {
     char *type;              /* NULL: none */

@@ -234,6 +234,9 @@ typedef struct {
     GHashTable *(*node_get_cpu_stats)(VbConn *conn, int cpu, guint flags, GError **error);
     gboolean (*node_get_free_memory)(VbConn *conn, guint64 *bytes, GError **error);
     GStrv (*get_cpu_model_names)(VbConn *conn, const char *arch, guint flags, GError **error);
+    /* @result: a VbCpuCompareResult (conf/cpu_conf.h) */
+    gboolean (*compare_cpu)(VbConn *conn, const char *xml, guint flags, int *result, GError **error);
+    char *(*baseline_cpu)(VbConn *conn, const char *const *xml_cpus, guint flags, GError **error);
     gboolean (*node_get_security_model)(VbConn *conn, char **model, char **doi, GError **error);
 
     /* domains */

@@ -276,6 +276,29 @@ get_cpu_model_names(VbCall *call, GVariant *args, GError **error)
 }
 
 static GVariant *
+compare_cpu(VbCall *call, GVariant *args, GError **error)
+{
+    const char *xml;
+    guint flags;
+    int result = 0;
+
+    g_variant_get(args, "(&su)", &xml, &flags);
+    if (!VB_DRIVER_CALL(CONN(call), compare_cpu, "virConnectCompareCPU", error, xml, flags, &result))
+        return NULL;
+    return g_variant_new("(i)", result);
+}
+
+static GVariant *
+baseline_cpu(VbCall *call, GVariant *args, GError **error)
+{
+    g_autofree const char **xml_cpus = NULL;
+    guint flags;
+
+    g_variant_get(args, "(^a&su)", &xml_cpus, &flags);
+    return string_reply(VB_DRIVER_CALL(CONN(call), baseline_cpu, "virConnectBaselineCPU", error, xml_cpus, flags));
+}
+
+static GVariant *
 node_get_cpu_map(VbCall *call, GVariant *args, GError **error)
 {
     guint flags;
@@ -808,8 +831,8 @@ nwfilter_lookup_by_uuid(VbCall *call, GVariant *args, GError **error)
 /* ---- the table ---- */
 
 static const VbMethod connect_methods[] = {
-    { "BaselineCPU", NULL, "virConnectBaselineCPU" },
-    { "CompareCPU", NULL, "virConnectCompareCPU" },
+    { "BaselineCPU", baseline_cpu, "virConnectBaselineCPU" },
+    { "CompareCPU", compare_cpu, "virConnectCompareCPU" },
     { "DomainCreateXML", domain_create_xml, "virDomainCreateXML" },
     { "DomainCreateXMLWithFiles", domain_create_xml_with_files, "virDomainCreateXMLWithFiles" },
     { "DomainDefineXML", domain_define_xml, "virDomainDefineXML" },

@@ -100,6 +100,8 @@ const VbDriver vb_test_driver = {
     .node_get_cpu_stats = test_node_get_cpu_stats,
     .node_get_free_memory = test_node_get_free_memory,
     .get_cpu_model_names = test_get_cpu_model_names,
+    .compare_cpu = test_compare_cpu,
+    .baseline_cpu = test_baseline_cpu,
     .node_get_security_model = test_node_get_security_model,
 
     .domain_define_xml = test_domain_define_xml,

@@ -1,6 +1,7 @@
 /* test_host.c: host facts of the test driver (capabilities, node info, host statistics) */
 #include <string.h>
 
+#include "conf/cpu_conf.h"
 #include "drivers/test/test_private.h"
 
 /* libvirt's TEST_NB_CPU_STATS values (ns) */
@@ -17,14 +18,6 @@ static const char *const known_arches[] = {
     "i686", "x86_64", "aarch64", "armv6l", "armv7l", "armv7b", "ppc", "ppc64", "ppc64le",
     "s390", "s390x", "riscv32", "riscv64", "mips", "mipsel", "mips64", "mips64el", "sparc",
     "sparc64", "alpha", "loongarch64", NULL,
-};
-
-static const char *const x86_cpu_models[] = {
-    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
-    "qemu32", "kvm32", "qemu64", "kvm64", "Conroe", "Penryn", "Nehalem", "Westmere",
-    "SandyBridge", "IvyBridge", "Haswell", "Broadwell", "Skylake-Client", "Skylake-Server",
-    "Cascadelake-Server", "Icelake-Server", "Opteron_G1", "Opteron_G2", "Opteron_G3",
-    "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-Rome", NULL,
 };
 
 GHashTable *
@@ -356,8 +349,11 @@ test_get_cpu_model_names(VbConn *conn, const char *arch, guint flags, GError **e
         vb_set_error(error, VB_ERR_INVALID_ARG, "cannot find architecture %s", arch ? arch : "");
         return NULL;
     }
-    if (g_str_equal(arch, "i686") || g_str_equal(arch, "x86_64"))
-        return g_strdupv((char **)x86_cpu_models);
+    /* the models of the CPU database, which CompareCPU and BaselineCPU understand */
+    if (vb_cpu_arch_is_x86(arch)) {
+        const VbCpuDb *db = vb_cpu_db_default(error);
+        return db ? vb_cpu_db_model_names(db) : NULL;
+    }
     return g_new0(char *, 1);
 }
 

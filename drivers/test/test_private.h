@@ -71,6 +71,9 @@ GHashTable *test_node_get_memory_stats(VbConn *conn, int cell, guint flags, GErr
 GHashTable *test_node_get_cpu_stats(VbConn *conn, int cpu, guint flags, GError **error);
 gboolean test_node_get_free_memory(VbConn *conn, guint64 *bytes, GError **error);
 GStrv test_get_cpu_model_names(VbConn *conn, const char *arch, guint flags, GError **error);
+/* test_cpu.c */
+gboolean test_compare_cpu(VbConn *conn, const char *xml, guint flags, int *result, GError **error);
+char *test_baseline_cpu(VbConn *conn, const char *const *xml_cpus, guint flags, GError **error);
 gboolean test_node_get_security_model(VbConn *conn, char **model, char **doi, GError **error);
 /* A string -> g_memdup2'd guint64 table, as every stats entry returns. */
 GHashTable *test_stats_new(void);
