@@ -33,6 +33,7 @@ static const VbErrorFormat error_formats[] = {
     { VB_ERR_INVALID_SECRET, "Invalid secret: %s" },
     { VB_ERR_NO_SECRET, "Secret not found: %s" },
     { VB_ERR_CONFIG_UNSUPPORTED, "unsupported configuration: %s" },
+    { VB_ERR_OPERATION_TIMEOUT, "Timed out during operation: %s" },
     { VB_ERR_NO_DOMAIN_SNAPSHOT, "Domain snapshot not found: %s" },
     { VB_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: %s" },
     { VB_ERR_STORAGE_POOL_BUILT, "Storage pool already built: %s" },

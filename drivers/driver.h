@@ -283,6 +283,18 @@ typedef struct {
     gboolean (*domain_attach_device)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
     gboolean (*domain_detach_device)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
 
+    /* Lifecycle work that waits on a hypervisor process (QEMU starting, a monitor reply). The
+     * driver finishes @task later, on the main thread: g_task_return_boolean, or for
+     * create_xml g_task_return_pointer with the new domain's UUID (g_free). A driver fills
+     * these or the synchronous entries above, not both. */
+    void (*domain_create_xml_async)(VbConn *conn, const char *xml, guint flags, GTask *task);
+    void (*domain_create_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_destroy_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_shutdown_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_reset_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_suspend_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
+    void (*domain_resume_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
+
     /* domain tuning: typed parameters in and out are GArrays of VbTypedParam */
     GArray *(*domain_get_blkio_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
     gboolean (*domain_set_blkio_parameters)(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error);

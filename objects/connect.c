@@ -108,16 +108,40 @@ domain_define_xml(VbCall *call, GVariant *args, GError **error)
     return dom ? domain_reply(call, dom) : NULL;
 }
 
+static void
+domain_created(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *uuid = g_task_propagate_pointer(G_TASK(result), &error);
+    g_autofree char *path = uuid ? vb_object_path(&deferred->call, &vb_domain_class, uuid) : NULL;
+
+    deferred->complete(deferred, path ? g_variant_new("(o)", path) : NULL, error);
+}
+
+/* DomainCreateXML(WithFiles): a driver that starts a process answers with the UUID later. */
+static GVariant *
+create_xml(VbCall *call, const char *xml, guint flags, const char *api, GError **error)
+{
+    VbDomainObj *dom;
+
+    if (CONN(call)->driver->domain_create_xml_async) {
+        CONN(call)->driver->domain_create_xml_async(CONN(call), xml, flags,
+                                                     g_task_new(NULL, NULL, domain_created, call->defer(call)));
+        return NULL;
+    }
+    dom = VB_DRIVER_CALL(CONN(call), domain_create_xml, api, error, xml, flags);
+    return dom ? domain_reply(call, dom) : NULL;
+}
+
 static GVariant *
 domain_create_xml(VbCall *call, GVariant *args, GError **error)
 {
     const char *xml;
     guint flags;
-    VbDomainObj *dom;
 
     g_variant_get(args, "(&su)", &xml, &flags);
-    dom = VB_DRIVER_CALL(CONN(call), domain_create_xml, "virDomainCreateXML", error, xml, flags);
-    return dom ? domain_reply(call, dom) : NULL;
+    return create_xml(call, xml, flags, "virDomainCreateXML", error);
 }
 
 static GVariant *
@@ -126,13 +150,11 @@ domain_create_xml_with_files(VbCall *call, GVariant *args, GError **error)
     const char *xml;
     g_autoptr(GVariant) files = NULL;
     guint flags;
-    VbDomainObj *dom;
 
     g_variant_get(args, "(&s@ahu)", &xml, &files, &flags);
     if (!vb_call_check_fd_handles(call, files, error))
         return NULL;
-    dom = VB_DRIVER_CALL(CONN(call), domain_create_xml, "virDomainCreateXMLWithFiles", error, xml, flags);
-    return dom ? domain_reply(call, dom) : NULL;
+    return create_xml(call, xml, flags, "virDomainCreateXMLWithFiles", error);
 }
 
 static GVariant *

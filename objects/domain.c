@@ -5,6 +5,13 @@
 
 #define DOM(call) ((VbDomainObj *)(call)->obj)
 #define CALL(call, op, api, error, ...) VB_DRIVER_CALL((call)->conn, op, api, error, DOM(call), __VA_ARGS__)
+/* A driver whose lifecycle work waits on a process (QEMU) has an _async entry: the reply
+ * follows when it finishes. TRUE when the call went that way. */
+#define ASYNC(call, op, ...) \
+    ((call)->conn->driver->op##_async \
+         ? ((call)->conn->driver->op##_async((call)->conn, DOM(call), ##__VA_ARGS__, vb_call_empty_reply_task(call)), \
+            TRUE) \
+         : FALSE)
 
 static GVariant *params_reply(GArray *params);
 
@@ -97,6 +104,8 @@ domain_create(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_create, flags))
+        return NULL;
     return CALL(call, domain_create, "virDomainCreateWithFlags", error, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -108,7 +117,7 @@ domain_create_with_files(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(@ahu)", &files, &flags);
-    if (!vb_call_check_fd_handles(call, files, error))
+    if (!vb_call_check_fd_handles(call, files, error) || ASYNC(call, domain_create, flags))
         return NULL;
     return CALL(call, domain_create, "virDomainCreateWithFiles", error, flags) ? g_variant_new("()") : NULL;
 }
@@ -119,6 +128,8 @@ domain_destroy(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_destroy, flags))
+        return NULL;
     return CALL(call, domain_destroy, "virDomainDestroyFlags", error, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -128,6 +139,8 @@ domain_shutdown(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_shutdown, flags))
+        return NULL;
     return CALL(call, domain_shutdown, "virDomainShutdownFlags", error, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -146,18 +159,24 @@ domain_reset(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_reset, flags))
+        return NULL;
     return CALL(call, domain_reset, "virDomainReset", error, flags) ? g_variant_new("()") : NULL;
 }
 
 static GVariant *
 domain_suspend(VbCall *call, GVariant *args, GError **error)
 {
+    if (ASYNC(call, domain_suspend))
+        return NULL;
     return VB_DRIVER_CALL(call->conn, domain_suspend, "virDomainSuspend", error, DOM(call)) ? g_variant_new("()") : NULL;
 }
 
 static GVariant *
 domain_resume(VbCall *call, GVariant *args, GError **error)
 {
+    if (ASYNC(call, domain_resume))
+        return NULL;
     return VB_DRIVER_CALL(call->conn, domain_resume, "virDomainResume", error, DOM(call)) ? g_variant_new("()") : NULL;
 }
 

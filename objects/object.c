@@ -152,6 +152,25 @@ vb_paths_variant(const VbCall *call, const VbObjectClass *klass, GPtrArray *keys
     return g_variant_builder_end(&builder);
 }
 
+static void
+empty_reply_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (g_task_propagate_boolean(G_TASK(result), &error))
+        deferred->complete(deferred, g_variant_new("()"), NULL);
+    else
+        deferred->complete(deferred, NULL, error);
+}
+
+GTask *
+vb_call_empty_reply_task(VbCall *call)
+{
+    g_assert(call->defer);
+    return g_task_new(NULL, NULL, empty_reply_done, call->defer(call));
+}
+
 gboolean
 vb_call_check_fd_handles(const VbCall *call, GVariant *handles, GError **error)
 {

@@ -13,6 +13,7 @@
 
 typedef struct _VbCall VbCall;
 typedef struct _VbObjectClass VbObjectClass;
+typedef struct _VbDeferred VbDeferred;
 
 struct _VbCall {
     VbConn *conn;
@@ -25,6 +26,18 @@ struct _VbCall {
     /* tells the service that a property of the called object changed */
     void (*notify)(VbCall *call, const char *property);
     gpointer notify_data;
+    /* set by the service for method calls: the reply is sent later through the returned
+     * VbDeferred, and the handler returns NULL without setting an error */
+    VbDeferred *(*defer)(VbCall *call);
+    gpointer defer_data;
+    gboolean deferred;
+};
+
+/* A reply on its way: work the handler started finishes later on the main loop. */
+struct _VbDeferred {
+    VbCall call;             /* a copy of the call without its object, which may go meanwhile */
+    /* sends @value (NULL: @error) as the reply and frees @self */
+    void (*complete)(VbDeferred *self, GVariant *value, const GError *error);
 };
 
 typedef GVariant *(*VbMethodFunc)(VbCall *call, GVariant *args, GError **error);
@@ -98,5 +111,8 @@ void vb_params_add(GVariantBuilder *builder, const char *key, GVariant *value);
 GVariant *vb_ull_table_to_variant(GHashTable *table, const char *type);
 /* Builds `ao` from the objects of @values. */
 GVariant *vb_paths_variant(const VbCall *call, const VbObjectClass *klass, GPtrArray *keys);
+/* Defers @call's reply to a GTask that the driver finishes: TRUE becomes the empty reply "()",
+ * an error the error reply. Only for method calls (call->defer is set). */
+GTask *vb_call_empty_reply_task(VbCall *call);
 /* Checks that every handle in @handles (`ah`) names a file descriptor sent with the call. */
 gboolean vb_call_check_fd_handles(const VbCall *call, GVariant *handles, GError **error);

@@ -169,6 +169,42 @@ reply(VbRequest *req, GVariant *value, GUnixFDList *fds, const GError *error)
     g_dbus_method_invocation_return_value_with_unix_fd_list(g_object_ref(req->invocation), value, fds);
 }
 
+/* ---- replies sent later (VbDeferred) ---- */
+
+typedef struct {
+    VbDeferred base;
+    VbRequest *req;
+} VbDeferredReply;
+
+static void
+deferred_complete(VbDeferred *self, GVariant *value, const GError *error)
+{
+    VbDeferredReply *deferred = (VbDeferredReply *)self;
+
+    /* signals the work caused leave before its reply */
+    vb_export_flush_properties(deferred->req->reg->export);
+    reply(deferred->req, value, NULL, error);
+    request_free(deferred->req);
+    g_free(deferred);
+}
+
+static VbDeferred *
+defer_request(VbCall *call)
+{
+    VbDeferredReply *deferred = g_new0(VbDeferredReply, 1);
+
+    deferred->base.call = *call;
+    deferred->base.call.obj = NULL;
+    deferred->base.call.node = NULL;
+    deferred->base.call.fds = NULL;
+    deferred->base.call.out_fds = NULL;
+    deferred->base.call.defer = NULL;
+    deferred->base.complete = deferred_complete;
+    deferred->req = call->defer_data;
+    call->deferred = TRUE;
+    return &deferred->base;
+}
+
 static void
 request_authorized(const GError *denied, gpointer user_data)
 {
@@ -184,8 +220,19 @@ request_authorized(const GError *denied, gpointer user_data)
     /* the object may have gone while polkit was thinking: resolve it again */
     vb_call_init(&call, req->reg->export, req->reg->klass, req->node, request_lookup(req, &error));
     call.fds = g_dbus_message_get_unix_fd_list(g_dbus_method_invocation_get_message(req->invocation));
+    if (req->kind == VB_REQUEST_METHOD) {
+        call.defer = defer_request;
+        call.defer_data = req;
+    }
     if (!error)
         value = run_request(req, &call, &error);
+    if (call.deferred) {
+        VbExport *export = req->reg->export;
+
+        g_steal_pointer(&req);   /* the VbDeferred owns it now */
+        vb_export_flush_properties(export);
+        return;
+    }
     /* signals caused by the call leave before its reply */
     vb_export_flush_properties(req->reg->export);
     reply(req, value, call.out_fds, error);

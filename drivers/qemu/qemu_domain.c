@@ -18,8 +18,8 @@ emit_domain(VbConn *conn, VbDomainObj *dom, int event, int detail, VbPresence pr
 }
 
 /* What libvirt's QEMU post-parse fills in, and the guests this driver can run at all. */
-static gboolean
-post_parse(VbDomainDef *def, GError **error)
+gboolean
+qemu_domain_post_parse(VbDomainDef *def, GError **error)
 {
     if (!def->emulator)
         def->emulator = g_strdup(QEMU_DEFAULT_EMULATOR);
@@ -80,7 +80,7 @@ qemu_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **erro
 
     if (!vb_check_flags(flags, VB_DEFINE_VALIDATE, "virDomainDefineXMLFlags", error) ||
         !(def = vb_domain_def_parse(xml, (flags & VB_DEFINE_VALIDATE) ? VB_DOMAIN_PARSE_VALIDATE : 0, error)) ||
-        !post_parse(def, error) ||
+        !qemu_domain_post_parse(def, error) ||
         !vb_conn_domain_check_duplicate(conn, def, FALSE, &dom, error) ||
         !config_save(qemu_priv(conn), def, error))
         return NULL;
@@ -99,6 +99,11 @@ qemu_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error
     g_autofree char *link = config_path(priv, priv->autostart_dir, dom->def->name);
     gboolean gone;
 
+    if (qemu_domain_is_busy(conn, dom)) {
+        vb_set_error(error, VB_ERR_OPERATION_TIMEOUT, "cannot acquire state change lock: another operation on "
+                     "domain '%s' is in progress", dom->def->name);
+        return FALSE;
+    }
     if (!vb_check_flags(flags, QEMU_UNDEFINE_FLAGS, "virDomainUndefineFlags", error) ||
         !vb_domain_obj_check_undefine(dom, flags, error) ||
         !remove_file(link, error) || !remove_file(path, error))
@@ -177,7 +182,7 @@ load_config(VbConn *conn, const char *path)
     VbDomainObj *dom;
 
     if (!g_file_get_contents(path, &xml, NULL, &error) || !(def = vb_domain_def_parse(xml, 0, &error)) ||
-        !post_parse(def, &error) || !vb_conn_domain_check_duplicate(conn, def, FALSE, &dom, &error)) {
+        !qemu_domain_post_parse(def, &error) || !vb_conn_domain_check_duplicate(conn, def, FALSE, &dom, &error)) {
         g_warning("skipping domain configuration %s: %s", path, error->message);
         return;
     }

@@ -44,6 +44,7 @@ qemu_close(VbConn *conn)
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
     g_free(priv->log_dir);
+    g_clear_pointer(&priv->runs, g_hash_table_unref);
     g_free(priv);
     conn->priv = NULL;
 }
@@ -61,6 +62,7 @@ qemu_open(VbConn *conn, GError **error)
     priv = g_new0(QemuPriv, 1);
     priv->privileged = g_str_equal(conn->uri, QEMU_SYSTEM_URI);
     priv->next_dom_id = 1;
+    priv->runs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)qemu_run_free);
     conn->priv = priv;
     set_dirs(priv);
     if (!make_dir(priv->config_dir, error) || !make_dir(priv->autostart_dir, error) ||
@@ -69,6 +71,7 @@ qemu_open(VbConn *conn, GError **error)
         qemu_close(conn);
         return FALSE;
     }
+    qemu_status_load_all(conn);
     return TRUE;
 }
 
@@ -92,4 +95,11 @@ const VbDriver vb_qemu_driver = {
     .domain_get_os_type = qemu_domain_get_os_type,
     .domain_set_autostart = qemu_domain_set_autostart,
     .domain_get_info = qemu_domain_get_info,
+    .domain_create_xml_async = qemu_domain_create_xml_async,
+    .domain_create_async = qemu_domain_create_async,
+    .domain_destroy_async = qemu_domain_destroy_async,
+    .domain_shutdown_async = qemu_domain_shutdown_async,
+    .domain_reset_async = qemu_domain_reset_async,
+    .domain_suspend_async = qemu_domain_suspend_async,
+    .domain_resume_async = qemu_domain_resume_async,
 };

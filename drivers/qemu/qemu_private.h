@@ -3,6 +3,23 @@
 
 #include "drivers/domain_common.h"
 #include "drivers/qemu/qemu_driver.h"
+#include "drivers/qemu/qemu_process.h"
+
+typedef struct _QemuRun QemuRun;
+
+/* A running (or starting) QEMU domain. */
+struct _QemuRun {
+    VbConn *conn;            /* borrowed */
+    char *uuid;
+    VbQemuProcess *proc;
+    char *monitor_path, *pidfile;
+    int pause_reason;        /* the reason the next STOP event records */
+    gboolean busy;           /* a lifecycle job runs */
+    gboolean starting;       /* QEMU is up but the start job has not finished */
+    gboolean got_shutdown;   /* QEMU reported SHUTDOWN: its end is a shutdown, not a crash */
+    gboolean destroying;
+};
+
 
 typedef struct {
     gboolean privileged;     /* qemu:///system */
@@ -11,11 +28,14 @@ typedef struct {
     char *state_dir;
     char *log_dir;
     int next_dom_id;
+    GHashTable *runs;        /* UUID -> QemuRun, one per running (or starting) domain */
 } QemuPriv;
 
 static inline QemuPriv *qemu_priv(VbConn *conn) { return conn->priv; }
 
 /* qemu_domain.c */
+/* What libvirt's QEMU post-parse fills in, and the refusal of guests this driver cannot run. */
+gboolean qemu_domain_post_parse(VbDomainDef *def, GError **error);
 gboolean qemu_domains_load(VbConn *conn, GError **error);
 VbDomainObj *qemu_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **error);
 gboolean qemu_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
@@ -23,3 +43,20 @@ char *qemu_domain_get_xml_desc(VbConn *conn, VbDomainObj *dom, guint flags, GErr
 char *qemu_domain_get_os_type(VbConn *conn, VbDomainObj *dom, GError **error);
 gboolean qemu_domain_set_autostart(VbConn *conn, VbDomainObj *dom, gboolean autostart, GError **error);
 gboolean qemu_domain_get_info(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError **error);
+
+/* qemu_run.c */
+void qemu_run_free(QemuRun *run);
+gboolean qemu_domain_is_busy(VbConn *conn, VbDomainObj *dom);
+void qemu_domain_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *task);
+void qemu_domain_create_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+void qemu_domain_destroy_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+void qemu_domain_shutdown_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+void qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
+void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);
+void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path);
+
+/* qemu_status.c: the live state of running domains on disk, so a restarted daemon finds them */
+gboolean qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run);
+void qemu_status_remove(VbConn *conn, VbDomainObj *dom);
+void qemu_status_load_all(VbConn *conn);

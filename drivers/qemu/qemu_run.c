@@ -1,0 +1,663 @@
+/* qemu_run.c: running QEMU domains — start, QMP events, pause/resume, reset, shutdown, destroy.
+ *
+ * Every step that waits on QEMU is asynchronous and finishes the caller's GTask on the main
+ * thread. One lifecycle job runs per domain at a time (libvirt's job lock): a second one is
+ * refused at once instead of queued. */
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "drivers/qemu/qemu_command.h"
+#include "drivers/qemu/qemu_private.h"
+#include "drivers/qemu/qemu_process.h"
+
+#define QEMU_EMULATOR "/usr/bin/qemu-system-x86_64"
+#define QEMU_KILL_GRACE_MS 10000
+
+typedef struct {
+    VbConn *conn;
+    char *uuid;
+    guint flags;
+    gboolean create_xml;             /* the task returns the domain's UUID */
+    gboolean transient_on_failure;   /* CreateXML: drop the domain again if it does not start */
+} QemuJob;
+
+static void
+job_free(QemuJob *job)
+{
+    g_free(job->uuid);
+    g_free(job);
+}
+
+static QemuJob *
+job_new(VbConn *conn, VbDomainObj *dom, guint flags)
+{
+    QemuJob *job = g_new0(QemuJob, 1);
+
+    job->conn = conn;
+    job->uuid = g_strdup(dom->def->uuid);
+    job->flags = flags;
+    return job;
+}
+
+void
+qemu_run_free(QemuRun *run)
+{
+    g_clear_pointer(&run->proc, vb_qemu_process_unref);
+    g_free(run->uuid);
+    g_free(run->monitor_path);
+    g_free(run->pidfile);
+    g_free(run);
+}
+
+static QemuRun *
+run_lookup(VbConn *conn, const char *uuid)
+{
+    return g_hash_table_lookup(qemu_priv(conn)->runs, uuid);
+}
+
+static VbDomainObj *
+run_domain(QemuRun *run)
+{
+    return vb_obj_list_by_key(run->conn->domains, run->uuid);
+}
+
+static void
+emit(QemuRun *run, int event, int detail, VbPresence presence)
+{
+    vb_conn_emit(run->conn, VB_EVENT_DOMAIN, run->uuid, event, detail, presence);
+}
+
+/* ---- the end of a QEMU process ---- */
+
+/* Shut off with @reason, announce it, and forget the run (and a transient domain). */
+static void
+run_stopped(QemuRun *run, int reason, int detail)
+{
+    VbConn *conn = run->conn;
+    VbDomainObj *dom = run_domain(run);
+    gboolean persistent = dom && dom->persistent;
+
+    g_unlink(run->pidfile);
+    g_unlink(run->monitor_path);
+    if (dom) {
+        qemu_status_remove(conn, dom);
+        if (dom->new_def)
+            vb_conn_domain_replace_def(conn, dom, g_steal_pointer(&dom->new_def));
+        vb_conn_domain_set_id(conn, dom, -1);
+        vb_domain_obj_set_state(dom, VB_DOMAIN_SHUTOFF, reason);
+        dom->started_at = 0;
+        emit(run, VB_DOMAIN_EVENT_STOPPED, detail, persistent ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);
+        if (!persistent)
+            vb_conn_domain_remove(conn, dom);
+    }
+    g_hash_table_remove(qemu_priv(conn)->runs, run->uuid);
+}
+
+static void
+on_process_exited(VbQemuProcess *proc, int wait_status, gpointer user_data)
+{
+    QemuRun *run = user_data;
+
+    if (run->starting)
+        return;      /* the start job sees the failure and cleans up */
+    if (run->destroying)
+        run_stopped(run, VB_SHUTOFF_DESTROYED, VB_EVENT_STOPPED_DESTROYED);
+    else if (run->got_shutdown)
+        run_stopped(run, VB_SHUTOFF_SHUTDOWN, VB_EVENT_STOPPED_SHUTDOWN);
+    else
+        run_stopped(run, VB_SHUTOFF_CRASHED, VB_EVENT_STOPPED_FAILED);
+}
+
+/* ---- QMP events ---- */
+
+static void
+on_stop(QemuRun *run, VbDomainObj *dom)
+{
+    if (dom->state == VB_DOMAIN_PAUSED)
+        return;
+    vb_domain_obj_set_state(dom, VB_DOMAIN_PAUSED, run->pause_reason);
+    qemu_status_save(run->conn, dom, run);
+    emit(run, VB_DOMAIN_EVENT_SUSPENDED, VB_EVENT_SUSPENDED_PAUSED, VB_PRESENCE_SAME);
+}
+
+static void
+on_resume(QemuRun *run, VbDomainObj *dom)
+{
+    if (dom->state == VB_DOMAIN_RUNNING)
+        return;
+    run->pause_reason = VB_PAUSED_UNKNOWN;
+    vb_domain_obj_set_state(dom, VB_DOMAIN_RUNNING, VB_RUNNING_UNPAUSED);
+    qemu_status_save(run->conn, dom, run);
+    emit(run, VB_DOMAIN_EVENT_RESUMED, VB_EVENT_RESUMED_UNPAUSED, VB_PRESENCE_SAME);
+}
+
+static void on_shutdown_killed(GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* on_poweroff='destroy' (the default): QEMU runs with -no-shutdown, so it is ended here. */
+static void
+on_shutdown(QemuRun *run, VbDomainObj *dom, JsonObject *data)
+{
+    gboolean guest = json_object_get_boolean_member_with_default(data, "guest", TRUE);
+
+    run->got_shutdown = TRUE;
+    vb_domain_obj_set_state(dom, VB_DOMAIN_SHUTDOWN, VB_SHUTDOWN_USER);
+    emit(run, VB_DOMAIN_EVENT_SHUTDOWN, guest ? VB_EVENT_SHUTDOWN_GUEST : VB_EVENT_SHUTDOWN_HOST,
+         VB_PRESENCE_SAME);
+    vb_qemu_process_kill(run->proc, QEMU_KILL_GRACE_MS, NULL, on_shutdown_killed, NULL);
+}
+
+static void
+on_shutdown_killed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!vb_qemu_process_kill_finish((VbQemuProcess *)source, result, &error))
+        g_warning("cannot end QEMU after the guest shut down: %s", error->message);
+}
+
+static void
+on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 timestamp_us, gpointer user_data)
+{
+    QemuRun *run = user_data;
+    VbDomainObj *dom = run_domain(run);
+
+    /* a destroy sends SIGTERM, which QEMU reports as a host SHUTDOWN: not the guest's doing */
+    if (!dom || run->starting || run->destroying)
+        return;
+    if (g_str_equal(name, "STOP"))
+        on_stop(run, dom);
+    else if (g_str_equal(name, "RESUME"))
+        on_resume(run, dom);
+    else if (g_str_equal(name, "SHUTDOWN"))
+        on_shutdown(run, dom, data);
+    else if (g_str_equal(name, "RESET"))
+        vb_conn_emit(run->conn, VB_EVENT_DOMAIN_REBOOT, run->uuid, 0, 0, VB_PRESENCE_SAME);
+}
+
+static const VbQemuMonitorCallbacks monitor_callbacks = { .event = on_qmp_event };
+static const VbQemuProcessCallbacks process_callbacks = { .exited = on_process_exited };
+
+/* ---- jobs ---- */
+
+static gboolean
+begin_job(VbConn *conn, VbDomainObj *dom, gboolean need_active, GError **error)
+{
+    QemuRun *run = run_lookup(conn, dom->def->uuid);
+
+    if (run && run->busy) {
+        vb_set_error(error, VB_ERR_OPERATION_TIMEOUT, "cannot acquire state change lock: another "
+                     "operation on domain '%s' is in progress", dom->def->name);
+        return FALSE;
+    }
+    if (need_active && !vb_domain_obj_is_active(dom)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
+        return FALSE;
+    }
+    if (!need_active && vb_domain_obj_is_active(dom)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is already running");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+qemu_domain_is_busy(VbConn *conn, VbDomainObj *dom)
+{
+    QemuRun *run = run_lookup(conn, dom->def->uuid);
+
+    return run && run->busy;
+}
+
+/* Ends a job: the task is answered and the domain may take the next one. */
+static void
+end_job(QemuRun *run, GTask *task, GError *error)
+{
+    QemuJob *job = g_task_get_task_data(task);
+
+    if (run)
+        run->busy = FALSE;
+    if (error)
+        g_task_return_error(task, error);
+    else if (job && job->create_xml)
+        g_task_return_pointer(task, g_strdup(job->uuid), g_free);
+    else
+        g_task_return_boolean(task, TRUE);
+    g_object_unref(task);
+}
+
+static void
+fail_job(GTask *task, VbErrorCode code, const char *message)
+{
+    GError *error = NULL;
+
+    vb_set_error(&error, code, "%s", message);
+    end_job(NULL, task, error);
+}
+
+/* ---- start ---- */
+
+/* Undoes what a failed start changed: nothing was announced, so nothing is emitted. */
+static void
+start_failed(GTask *task, QemuJob *job, GError *error)
+{
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+
+    g_hash_table_remove(qemu_priv(job->conn)->runs, job->uuid);
+    if (dom && dom->new_def)
+        vb_conn_domain_replace_def(job->conn, dom, g_steal_pointer(&dom->new_def));
+    if (dom && vb_domain_obj_is_active(dom)) {
+        vb_conn_domain_set_id(job->conn, dom, -1);
+        vb_domain_obj_set_state(dom, VB_DOMAIN_SHUTOFF, VB_SHUTOFF_FAILED);
+        dom->started_at = 0;
+    }
+    if (dom && job->transient_on_failure)
+        vb_conn_domain_remove(job->conn, dom);
+    end_job(NULL, task, error);
+}
+
+static void
+start_finished(QemuRun *run, GTask *task, QemuJob *job)
+{
+    VbDomainObj *dom = run_domain(run);
+    gboolean paused = (job->flags & VB_START_PAUSED) != 0;
+
+    run->starting = FALSE;
+    vb_domain_obj_set_state(dom, paused ? VB_DOMAIN_PAUSED : VB_DOMAIN_RUNNING,
+                            paused ? VB_PAUSED_USER : VB_RUNNING_BOOTED);
+    qemu_status_save(run->conn, dom, run);
+    emit(run, VB_DOMAIN_EVENT_STARTED, VB_EVENT_STARTED_BOOTED,
+         job->transient_on_failure ? VB_PRESENCE_APPEARED : VB_PRESENCE_SAME);
+    if (paused)
+        emit(run, VB_DOMAIN_EVENT_SUSPENDED, VB_EVENT_SUSPENDED_PAUSED, VB_PRESENCE_SAME);
+    end_job(run, task, NULL);
+}
+
+static void
+on_start_killed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    GError *error = g_object_steal_data(G_OBJECT(task), "error");
+
+    vb_qemu_process_kill_finish((VbQemuProcess *)source, result, NULL);
+    start_failed(task, job, error);
+}
+
+static void
+on_start_cont(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply G_GNUC_UNUSED =
+        vb_qemu_monitor_execute_finish((VbQemuMonitor *)source, result, &error);
+
+    if (error) {
+        /* a guest that cannot run does not stay half started */
+        g_object_set_data(G_OBJECT(task), "error", error);
+        vb_qemu_process_kill(run->proc, 0, NULL, on_start_killed, task);
+        return;
+    }
+    start_finished(run, task, job);
+}
+
+static void
+mark_active(VbConn *conn, VbDomainObj *dom, int id)
+{
+    if (dom->persistent && !dom->new_def)
+        dom->new_def = vb_domain_def_copy(dom->def);
+    vb_conn_domain_set_id(conn, dom, id);
+    vb_domain_obj_set_state(dom, VB_DOMAIN_PAUSED, VB_PAUSED_USER);
+    dom->started_at = g_get_monotonic_time();
+}
+
+static void
+on_started(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+    GError *error = NULL;
+    VbQemuProcess *proc = vb_qemu_process_start_finish(result, &error);
+
+    if (!proc) {
+        start_failed(task, job, error);
+        return;
+    }
+    run->proc = proc;
+    mark_active(job->conn, dom, GPOINTER_TO_INT(g_object_get_data(G_OBJECT(task), "id")));
+    if (job->flags & VB_START_PAUSED) {
+        start_finished(run, task, job);
+        return;
+    }
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(proc), "cont", NULL, NULL, on_start_cont, task);
+}
+
+static QemuRun *
+run_new(VbConn *conn, VbDomainObj *dom, int id)
+{
+    QemuPriv *priv = qemu_priv(conn);
+    QemuRun *run = g_new0(QemuRun, 1);
+    g_autofree char *monitor = g_strdup_printf("domain-%d.monitor", id);
+    g_autofree char *pidfile = g_strconcat(dom->def->name, ".pid", NULL);
+
+    run->conn = conn;
+    run->uuid = g_strdup(dom->def->uuid);
+    run->monitor_path = g_build_filename(priv->state_dir, monitor, NULL);
+    run->pidfile = g_build_filename(priv->state_dir, pidfile, NULL);
+    run->pause_reason = VB_PAUSED_UNKNOWN;
+    run->busy = TRUE;
+    run->starting = TRUE;
+    g_hash_table_insert(priv->runs, run->uuid, run);
+    return run;
+}
+
+static void
+start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
+{
+    QemuPriv *priv = qemu_priv(conn);
+    int id = priv->next_dom_id++;
+    QemuRun *run = run_new(conn, dom, id);
+    g_autofree char *log_name = g_strconcat(dom->def->name, ".log", NULL);
+    g_autofree char *log_path = g_build_filename(priv->log_dir, log_name, NULL);
+    VbQemuCommandConfig command = {
+        .emulator = QEMU_EMULATOR,
+        .monitor_path = run->monitor_path,
+        .channel_dir = priv->state_dir,
+    };
+    VbQemuProcessConfig process = {
+        .monitor_path = run->monitor_path,
+        .log_path = log_path,
+        .pidfile = run->pidfile,
+        .monitor_callbacks = &monitor_callbacks,
+        .callbacks = &process_callbacks,
+        .user_data = run,
+    };
+    GError *error = NULL;
+    g_autoptr(GPtrArray) argv = vb_qemu_command_build(dom->def, &command, &error);
+
+    if (!argv) {
+        start_failed(task, g_task_get_task_data(task), error);
+        return;
+    }
+    g_object_set_data(G_OBJECT(task), "id", GINT_TO_POINTER(id));
+    vb_qemu_process_start(argv, &process, NULL, on_started, task);
+}
+
+void
+qemu_domain_create_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, VB_START_PAUSED | VB_START_FORCE_BOOT, "virDomainCreateWithFlags", &error) ||
+        !begin_job(conn, dom, FALSE, &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
+    start_process(conn, dom, task);
+}
+
+void
+qemu_domain_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *task)
+{
+    g_autoptr(VbDomainDef) def = NULL;
+    VbDomainObj *dom;
+    QemuJob *job;
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, VB_START_PAUSED | VB_START_VALIDATE, "virDomainCreateXML", &error) ||
+        !(def = vb_domain_def_parse(xml, (flags & VB_START_VALIDATE) ? VB_DOMAIN_PARSE_VALIDATE : 0, &error)) ||
+        !qemu_domain_post_parse(def, &error) ||
+        !vb_conn_domain_check_duplicate(conn, def, TRUE, &dom, &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    if (dom) {
+        if (!begin_job(conn, dom, FALSE, &error)) {
+            end_job(NULL, task, error);
+            return;
+        }
+        /* an inactive persistent domain runs the new definition; its config stays */
+        VbDomainDef *config = vb_domain_def_copy(dom->def);
+        vb_conn_domain_replace_def(conn, dom, g_steal_pointer(&def));
+        dom->new_def = config;
+        job = job_new(conn, dom, flags);
+    } else {
+        dom = vb_domain_obj_new(g_steal_pointer(&def));
+        vb_conn_domain_add(conn, dom);
+        job = job_new(conn, dom, flags);
+        job->transient_on_failure = TRUE;
+    }
+    job->create_xml = TRUE;
+    g_task_set_task_data(task, job, (GDestroyNotify)job_free);
+    start_process(conn, dom, task);
+}
+
+/* ---- a QEMU left running by an earlier daemon ---- */
+
+/* Its pid could have been reused: the process must be a QEMU serving this monitor. */
+static gboolean
+pid_runs_monitor(GPid pid, const char *monitor_path)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+    g_autofree char *cmdline = NULL;
+    gsize len = 0;
+
+    if (pid <= 0 || !g_file_get_contents(path, &cmdline, &len, NULL))
+        return FALSE;
+    for (gsize i = 0; i + 1 < len; i++) {
+        if (cmdline[i] == '\0')
+            cmdline[i] = ' ';
+    }
+    return strstr(cmdline, monitor_path) != NULL;
+}
+
+/* The guest may have paused, resumed or shut down while nobody watched. */
+static void
+on_status_synced(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    QemuJob *job = user_data;
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    VbDomainObj *dom = run ? run_domain(run) : NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        vb_qemu_monitor_execute_finish((VbQemuMonitor *)source, result, &error);
+    JsonObject *status = reply && JSON_NODE_HOLDS_OBJECT(reply) ? json_node_get_object(reply) : NULL;
+    g_autoptr(JsonObject) empty = json_object_new();
+
+    if (status && dom) {
+        const char *name = json_object_get_string_member_with_default(status, "status", "");
+
+        if (g_str_equal(name, "shutdown"))
+            on_shutdown(run, dom, empty);
+        else if (json_object_get_boolean_member_with_default(status, "running", FALSE))
+            on_resume(run, dom);
+        else
+            on_stop(run, dom);
+    }
+    job_free(job);
+}
+
+/* Reported from the main loop, once the connection's events reach the bus. */
+static gboolean
+report_gone(gpointer user_data)
+{
+    QemuJob *job = user_data;
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+
+    if (run)
+        run_stopped(run, VB_SHUTOFF_CRASHED, VB_EVENT_STOPPED_FAILED);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_reattached(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    QemuJob *job = user_data;
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    g_autoptr(GError) error = NULL;
+    VbQemuProcess *proc = vb_qemu_process_attach_finish(result, &error);
+
+    run->starting = FALSE;
+    run->busy = FALSE;
+    if (!proc) {
+        g_message("domain %s: its QEMU is gone (%s)", job->uuid, error->message);
+        run_stopped(run, VB_SHUTOFF_CRASHED, VB_EVENT_STOPPED_FAILED);
+        job_free(job);
+        return;
+    }
+    run->proc = proc;
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(proc), "query-status", NULL, NULL, on_status_synced, job);
+}
+
+void
+qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path)
+{
+    QemuRun *run = run_new(conn, dom, dom->id);
+    VbQemuProcessConfig process = {
+        .monitor_path = monitor_path,
+        .monitor_callbacks = &monitor_callbacks,
+        .callbacks = &process_callbacks,
+        .user_data = run,
+    };
+    QemuJob *job = job_new(conn, dom, 0);
+
+    g_free(run->monitor_path);
+    run->monitor_path = g_strdup(monitor_path);
+    if (!pid_runs_monitor(pid, monitor_path)) {
+        g_message("domain %s: QEMU (pid %d) is gone", dom->def->name, (int)pid);
+        run->starting = FALSE;
+        g_idle_add_full(G_PRIORITY_DEFAULT, report_gone, job, (GDestroyNotify)job_free);
+        return;
+    }
+    vb_qemu_process_attach(pid, &process, NULL, on_reattached, job);
+}
+
+/* ---- jobs on a running domain ---- */
+
+static void
+on_destroyed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    GError *error = NULL;
+
+    if (!vb_qemu_process_kill_finish((VbQemuProcess *)source, result, &error)) {
+        if (run)
+            run->destroying = FALSE;
+        end_job(run, task, error);
+        return;
+    }
+    if (run)
+        run_stopped(run, VB_SHUTOFF_DESTROYED, VB_EVENT_STOPPED_DESTROYED);
+    end_job(NULL, task, NULL);
+}
+
+void
+qemu_domain_destroy_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    GError *error = NULL;
+    QemuRun *run;
+
+    if (!vb_check_flags(flags, VB_DESTROY_GRACEFUL, "virDomainDestroyFlags", &error) ||
+        !begin_job(conn, dom, TRUE, &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    run = run_lookup(conn, dom->def->uuid);
+    run->busy = TRUE;
+    run->destroying = TRUE;
+    g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
+    vb_qemu_process_kill(run->proc, (flags & VB_DESTROY_GRACEFUL) ? G_MAXUINT : QEMU_KILL_GRACE_MS, NULL,
+                         on_destroyed, task);
+}
+
+static void
+on_command_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    VbDomainObj *dom = run ? run_domain(run) : NULL;
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply G_GNUC_UNUSED =
+        vb_qemu_monitor_execute_finish((VbQemuMonitor *)source, result, &error);
+    const char *command = g_task_get_name(task);
+
+    /* the STOP/RESUME event may come before or after the reply: whichever is first records it */
+    if (!error && dom && g_str_equal(command, "stop"))
+        on_stop(run, dom);
+    else if (!error && dom && g_str_equal(command, "cont"))
+        on_resume(run, dom);
+    end_job(run, task, error);
+}
+
+static void
+monitor_job(VbConn *conn, VbDomainObj *dom, const char *command, GTask *task)
+{
+    GError *error = NULL;
+    QemuRun *run;
+
+    if (!begin_job(conn, dom, TRUE, &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    run = run_lookup(conn, dom->def->uuid);
+    run->busy = TRUE;
+    g_task_set_name(task, command);
+    g_task_set_task_data(task, job_new(conn, dom, 0), (GDestroyNotify)job_free);
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), command, NULL, NULL, on_command_done, task);
+}
+
+void
+qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task)
+{
+    QemuRun *run = run_lookup(conn, dom->def->uuid);
+
+    if (run && !run->busy && dom->state == VB_DOMAIN_PAUSED) {
+        end_job(NULL, task, NULL);   /* libvirt: suspending a paused domain succeeds */
+        return;
+    }
+    if (run && !run->busy)
+        run->pause_reason = VB_PAUSED_USER;
+    monitor_job(conn, dom, "stop", task);
+}
+
+void
+qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task)
+{
+    if (vb_domain_obj_is_active(dom) && dom->state != VB_DOMAIN_PAUSED) {
+        fail_job(task, VB_ERR_OPERATION_INVALID, "domain is not paused");
+        return;
+    }
+    monitor_job(conn, dom, "cont", task);
+}
+
+void
+qemu_domain_shutdown_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, VB_SHUTDOWN_ACPI_POWER_BTN, "virDomainShutdownFlags", &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    monitor_job(conn, dom, "system_powerdown", task);
+}
+
+void
+qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, 0, "virDomainReset", &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    monitor_job(conn, dom, "system_reset", task);
+}

@@ -1,0 +1,266 @@
+"""Real guests on qemu:///session: the test guest from ../shared/guest booted under TCG
+(type='qemu'), and a KVM guest started, paused and destroyed (this machine's nested KVM
+starts QEMU but does not finish booting a kernel). Every state change is checked three
+ways: the reply, the DomainEvent signals, and the QEMU process itself."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import dbus
+import pytest
+
+from conftest import CONNECT, DOMAIN, assert_dbus_error
+
+QEMU_PATH = "/org/libvirt/QEMU"
+U = dbus.UInt32
+RUNNING_BOOTED, RUNNING_UNPAUSED = (1, 1), (1, 5)
+PAUSED_USER = (3, 1)
+SHUTOFF_SHUTDOWN, SHUTOFF_DESTROYED, SHUTOFF_CRASHED = (5, 1), (5, 2), (5, 3)
+STARTED_BOOTED, SUSPENDED_PAUSED, RESUMED_UNPAUSED = (2, 0), (3, 0), (4, 0)
+STOPPED_SHUTDOWN, STOPPED_DESTROYED, STOPPED_FAILED = (5, 0), (5, 1), (5, 5)
+BOOT_TIMEOUT = 90   # TCG on a loaded 2-core machine
+
+pytestmark = pytest.mark.skipif(not shutil.which("qemu-system-x86_64"), reason="qemu-system-x86_64 is not installed")
+
+
+@pytest.fixture(scope="module")
+def guest():
+    script = os.path.join(os.environ.get("VIRTBUS_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                                                        "shared")), "guest", "build-test-guest.sh")
+    out = subprocess.run(["bash", script], capture_output=True, text=True)
+    if out.returncode != 0:
+        pytest.skip("the test guest cannot be built here: %s" % out.stderr.strip()[-300:])
+    env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    env = {k.replace("export ", ""): v.strip("'\"") for k, v in env.items()}
+    return {"vmlinux": env.get("TEST_GUEST_VMLINUX") or env["TEST_GUEST_KERNEL"], "initrd": env["TEST_GUEST_INITRD"]}
+
+
+@pytest.fixture
+def home():
+    # short paths: the QMP socket lives under XDG_RUNTIME_DIR and unix socket paths are short
+    root = tempfile.mkdtemp(prefix="vbq-", dir="/tmp")
+    env = {}
+    for var in ("XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME"):
+        d = os.path.join(root, var.lower().replace("xdg_", "").replace("_home", "").replace("_dir", ""))
+        os.makedirs(d, mode=0o700)
+        env[var] = d
+    env["root"] = root
+    yield env
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def qemu(virtbusd_factory, home):
+    d = virtbusd_factory(env={k: v for k, v in home.items() if k != "root"})
+    yield d
+    # no guest outlives its test
+    for p in d.call(QEMU_PATH, CONNECT, "ListDomains", U(1)):   # active
+        d.call(str(p), DOMAIN, "Destroy", U(0))
+
+
+def guest_xml(guest, home, name="tg", virt="qemu", extra_os=""):
+    return ("<domain type='%s'><name>%s</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+            "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel><initrd>%s</initrd>"
+            "<cmdline>console=ttyS0 quiet</cmdline>%s</os><features><acpi/></features>"
+            "<devices><serial type='file'><source path='%s'/><target port='0'/></serial>"
+            "<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>"
+            % (virt, name, guest["vmlinux"], guest["initrd"], extra_os, serial_log(home, name)))
+
+
+def serial_log(home, name):
+    return os.path.join(home["root"], name + ".serial")
+
+
+def state(d, path):
+    return tuple(int(x) for x in d.call(path, DOMAIN, "GetState", U(0)))
+
+
+def qemu_pid(home, name):
+    with open(os.path.join(home["XDG_RUNTIME_DIR"], "virtbus", "qemu", name + ".pid")) as f:
+        return int(f.read().strip())
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purposes, but our daemon reaps its children anyway
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().split(")")[1].split()[0] != "Z"
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+
+
+def wait_serial(home, name, text, timeout=BOOT_TIMEOUT):
+    path = serial_log(home, name)
+    wait_for(lambda: os.path.exists(path) and text in open(path, errors="replace").read(), timeout,
+             "%r on the serial console" % text)
+
+
+def define(d, xml):
+    return str(d.call(QEMU_PATH, CONNECT, "DomainDefineXML", xml))
+
+
+def test_boot_pause_resume_destroy(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    qemu.call(path, DOMAIN, "Create", U(0))
+    assert state(qemu, path) == RUNNING_BOOTED
+    assert int(qemu.get(path, DOMAIN, "Id")) > 0
+    pid = qemu_pid(home, "tg")
+    assert alive(pid)
+    wait_serial(home, "tg", "TEST-GUEST READY")
+
+    qemu.call(path, DOMAIN, "Suspend")
+    assert state(qemu, path) == PAUSED_USER
+    qemu.call(path, DOMAIN, "Resume")
+    assert state(qemu, path) == RUNNING_UNPAUSED
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    assert state(qemu, path) == SHUTOFF_DESTROYED
+    assert int(qemu.get(path, DOMAIN, "Id")) == -1 & 0xffffffff
+    assert not alive(pid)
+    events.wait(4)
+    events.settle(0.2)
+    assert events.events() == [(path,) + e for e in (STARTED_BOOTED, SUSPENDED_PAUSED, RESUMED_UNPAUSED,
+                                                     STOPPED_DESTROYED)]
+
+
+def test_acpi_shutdown_ends_qemu(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    pid = qemu_pid(home, "tg")
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    qemu.call(path, DOMAIN, "Shutdown", U(0))
+    events.wait(1, pred=lambda s: tuple(int(x) for x in s[3][1:]) == STOPPED_SHUTDOWN, timeout=60)
+    assert state(qemu, path) == SHUTOFF_SHUTDOWN
+    assert "TEST-GUEST POWEROFF acpi-button" in open(serial_log(home, "tg")).read()
+    assert not alive(pid)
+
+
+def test_start_paused(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    qemu.call(path, DOMAIN, "Create", U(1))   # VIR_DOMAIN_START_PAUSED
+    assert state(qemu, path) == PAUSED_USER
+    events.wait(2)
+    assert events.events() == [(path,) + STARTED_BOOTED, (path,) + SUSPENDED_PAUSED]
+    assert not os.path.exists(serial_log(home, "tg")) or "READY" not in open(serial_log(home, "tg")).read()
+    qemu.call(path, DOMAIN, "Resume")
+    wait_serial(home, "tg", "TEST-GUEST READY")
+
+
+def test_create_xml_is_transient(qemu, guest, home):
+    path = str(qemu.call(QEMU_PATH, CONNECT, "DomainCreateXML", guest_xml(guest, home, "tr"), U(0)))
+    assert state(qemu, path) == RUNNING_BOOTED
+    assert qemu.get(path, DOMAIN, "Persistent") == False  # noqa: E712
+    assert not os.path.exists(os.path.join(home["XDG_CONFIG_HOME"], "virtbus", "qemu", "tr.xml"))
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    assert path not in [str(p) for p in qemu.call(QEMU_PATH, CONNECT, "ListDomains", U(0))]
+
+
+def test_second_start_and_stopping_a_stopped_guest_are_refused(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    assert_dbus_error(qemu.call, path, DOMAIN, "Destroy", U(0), contains="domain is not running")
+    qemu.call(path, DOMAIN, "Create", U(1))
+    assert_dbus_error(qemu.call, path, DOMAIN, "Create", U(0), contains="domain is already running")
+    qemu.call(path, DOMAIN, "Resume")
+    assert_dbus_error(qemu.call, path, DOMAIN, "Resume", contains="domain is not paused")
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+
+
+def test_failed_start_leaves_nothing(qemu, guest, home):
+    bad = dict(guest, vmlinux=os.path.join(home["root"], "no-such-kernel"))
+    path = define(qemu, guest_xml(bad, home))
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    assert_dbus_error(qemu.call, path, DOMAIN, "Create", U(0), contains="no-such-kernel")
+    assert state(qemu, path)[0] == 5
+    assert int(qemu.get(path, DOMAIN, "Id")) == -1 & 0xffffffff
+    assert not os.path.exists(os.path.join(home["XDG_RUNTIME_DIR"], "virtbus", "qemu", "tg.pid"))
+    out = subprocess.run(["pgrep", "-f", "no-such-kernel"], capture_output=True, text=True)
+    assert out.stdout.strip() == ""
+    events.settle(0.3)
+    assert events.events() == []
+
+
+def test_qemu_killed_from_outside_is_a_crash(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(1))
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    os.kill(qemu_pid(home, "tg"), signal.SIGKILL)
+    events.wait(1, timeout=10)
+    assert events.events() == [(path,) + STOPPED_FAILED]
+    assert state(qemu, path) == SHUTOFF_CRASHED
+
+
+@pytest.mark.skipif(not os.access("/dev/kvm", os.R_OK | os.W_OK), reason="no usable /dev/kvm")
+def test_kvm_guest_starts_pauses_and_is_destroyed(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home, "kv", virt="kvm"))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    assert state(qemu, path) == RUNNING_BOOTED
+    pid = qemu_pid(home, "kv")
+    with open("/proc/%d/cmdline" % pid) as f:
+        assert "accel=kvm" in f.read().replace("\0", " ")
+    qemu.call(path, DOMAIN, "Suspend")
+    assert state(qemu, path) == PAUSED_USER
+    qemu.call(path, DOMAIN, "Resume")
+    assert state(qemu, path) == RUNNING_UNPAUSED
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    assert not alive(pid)
+
+
+# ---- a daemon restart loses no guest
+
+def test_guest_survives_a_daemon_restart(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    path = define(d, guest_xml(guest, home))
+    d.call(path, DOMAIN, "Create", U(1))
+    pid = qemu_pid(home, "tg")
+    dom_id = int(d.get(path, DOMAIN, "Id"))
+    assert d.stop() == 0
+    assert alive(pid), "QEMU must outlive the daemon"
+
+    d2 = virtbusd_factory(env=env)
+    try:
+        assert state(d2, path) == PAUSED_USER
+        assert int(d2.get(path, DOMAIN, "Id")) == dom_id
+        assert d2.get(path, DOMAIN, "Persistent") == True  # noqa: E712
+        d2.call(path, DOMAIN, "Resume")             # the monitor is ours again
+        assert state(d2, path) == RUNNING_UNPAUSED
+        wait_serial(home, "tg", "TEST-GUEST READY")
+        new = str(d2.call(QEMU_PATH, CONNECT, "DomainDefineXML", guest_xml(guest, home).replace(
+            "<vcpu>1</vcpu>", "<uuid>%s</uuid><vcpu>1</vcpu>" % d2.get(path, DOMAIN, "UUID"))))
+        assert new == path
+    finally:
+        d2.call(path, DOMAIN, "Destroy", U(0))
+    assert state(d2, path) == SHUTOFF_DESTROYED
+    assert not alive(pid)
+
+
+def test_guest_that_died_meanwhile_is_crashed(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    path = define(d, guest_xml(guest, home))
+    d.call(path, DOMAIN, "Create", U(1))
+    pid = qemu_pid(home, "tg")
+    assert d.stop() == 0
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not os.path.exists("/proc/%d" % pid) or not alive(pid), 10, "QEMU to die")
+
+    d2 = virtbusd_factory(env=env)
+    wait_for(lambda: state(d2, path) == SHUTOFF_CRASHED, 10, "the domain to be marked crashed")
+    assert d2.get(path, DOMAIN, "Active") == False  # noqa: E712
+    status = os.path.join(home["XDG_RUNTIME_DIR"], "virtbus", "qemu", "tg.xml")
+    assert not os.path.exists(status)
