@@ -138,6 +138,13 @@ run_case(gconstpointer data)
         run_good_case(tc, input);
 }
 
+/* g_ptr_array_sort hands the comparator pointers to the elements */
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void
 add_kind_cases(const char *datadir, const ConfKind *kind)
 {
@@ -152,7 +159,7 @@ add_kind_cases(const char *datadir, const ConfKind *kind)
         if (g_str_has_suffix(entry, ".xml") && !g_str_has_suffix(entry, ".out.xml"))
             g_ptr_array_add(names, g_strdup(entry));
     }
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, compare_names);
     for (guint i = 0; i < names->len; i++) {
         const char *file = g_ptr_array_index(names, i);
         ConfCase *tc = g_new0(ConfCase, 1);

@@ -116,6 +116,13 @@ qemu_data_dir(void)
     return g_build_filename(data, "qemu", NULL);
 }
 
+/* g_ptr_array_sort hands the comparator pointers to the elements */
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,7 +139,7 @@ main(int argc, char **argv)
         if (g_str_has_suffix(entry, ".xml"))
             g_ptr_array_add(names, g_strdup(entry));
     }
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, compare_names);
     for (guint i = 0; i < names->len; i++) {
         const char *file = g_ptr_array_index(names, i);
         g_autofree char *stem = g_strndup(file, strlen(file) - strlen(".xml"));

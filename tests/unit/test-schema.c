@@ -123,6 +123,13 @@ schema_case_free(SchemaCase *tc)
     g_free(tc);
 }
 
+/* g_ptr_array_sort hands the comparator pointers to the elements */
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void
 add_kind_cases(const char *datadir, const char *kind, GPtrArray *keep)
 {
@@ -137,7 +144,7 @@ add_kind_cases(const char *datadir, const char *kind, GPtrArray *keep)
             g_ptr_array_add(names, g_strdup(entry));
     }
     g_assert_cmpuint(names->len, >, 0);
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, compare_names);
     for (guint i = 0; i < names->len; i++) {
         const char *file = g_ptr_array_index(names, i);
         SchemaCase *tc = g_new0(SchemaCase, 1);
