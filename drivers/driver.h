@@ -291,6 +291,7 @@ typedef struct {
     void (*domain_create_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_destroy_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_shutdown_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_reboot_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_reset_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_suspend_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
     void (*domain_resume_async)(VbConn *conn, VbDomainObj *dom, GTask *task);

@@ -150,6 +150,8 @@ domain_reboot(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_reboot, flags))
+        return NULL;
     return CALL(call, domain_reboot, "virDomainReboot", error, flags) ? g_variant_new("()") : NULL;
 }
 

@@ -165,7 +165,7 @@ qemu_domain_get_info(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError 
     info->max_mem_kib = dom->def->memory_kib;
     info->memory_kib = dom->def->current_memory_kib;
     info->vcpus = vb_domain_def_vcpus_current(dom->def);
-    info->cpu_time_ns = 0;
+    info->cpu_time_ns = qemu_domain_cpu_time_ns(conn, dom);
     return TRUE;
 }
 

@@ -44,6 +44,7 @@ qemu_close(VbConn *conn)
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
     g_free(priv->log_dir);
+    g_clear_handle_id(&priv->autostart_source, g_source_remove);
     g_clear_pointer(&priv->runs, g_hash_table_unref);
     g_free(priv);
     conn->priv = NULL;
@@ -72,6 +73,7 @@ qemu_open(VbConn *conn, GError **error)
         return FALSE;
     }
     qemu_status_load_all(conn);
+    qemu_autostart(conn);
     return TRUE;
 }
 
@@ -99,6 +101,7 @@ const VbDriver vb_qemu_driver = {
     .domain_create_async = qemu_domain_create_async,
     .domain_destroy_async = qemu_domain_destroy_async,
     .domain_shutdown_async = qemu_domain_shutdown_async,
+    .domain_reboot_async = qemu_domain_reboot_async,
     .domain_reset_async = qemu_domain_reset_async,
     .domain_suspend_async = qemu_domain_suspend_async,
     .domain_resume_async = qemu_domain_resume_async,

@@ -18,6 +18,8 @@ struct _QemuRun {
     gboolean starting;       /* QEMU is up but the start job has not finished */
     gboolean got_shutdown;   /* QEMU reported SHUTDOWN: its end is a shutdown, not a crash */
     gboolean destroying;
+    gboolean fake_reboot;    /* Reboot asked: the next SHUTDOWN resets the guest instead of ending QEMU */
+    gboolean rebooting;      /* between that SHUTDOWN and the guest running again */
 };
 
 
@@ -29,6 +31,7 @@ typedef struct {
     char *log_dir;
     int next_dom_id;
     GHashTable *runs;        /* UUID -> QemuRun, one per running (or starting) domain */
+    guint autostart_source;
 } QemuPriv;
 
 static inline QemuPriv *qemu_priv(VbConn *conn) { return conn->priv; }
@@ -51,6 +54,10 @@ void qemu_domain_create_xml_async(VbConn *conn, const char *xml, guint flags, GT
 void qemu_domain_create_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 void qemu_domain_destroy_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 void qemu_domain_shutdown_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+void qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+/* Starts the autostart domains once per host boot (a marker in the state dir remembers it). */
+void qemu_autostart(VbConn *conn);
+guint64 qemu_domain_cpu_time_ns(VbConn *conn, VbDomainObj *dom);
 void qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);

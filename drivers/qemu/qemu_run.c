@@ -4,6 +4,7 @@
  * thread. One lifecycle job runs per domain at a time (libvirt's job lock): a second one is
  * refused at once instead of queued. */
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -114,7 +115,8 @@ on_process_exited(VbQemuProcess *proc, int wait_status, gpointer user_data)
 static void
 on_stop(QemuRun *run, VbDomainObj *dom)
 {
-    if (dom->state == VB_DOMAIN_PAUSED)
+    /* QEMU also stops after the guest powered off: that is no pause */
+    if (dom->state == VB_DOMAIN_PAUSED || run->got_shutdown || run->rebooting)
         return;
     vb_domain_obj_set_state(dom, VB_DOMAIN_PAUSED, run->pause_reason);
     qemu_status_save(run->conn, dom, run);
@@ -124,7 +126,7 @@ on_stop(QemuRun *run, VbDomainObj *dom)
 static void
 on_resume(QemuRun *run, VbDomainObj *dom)
 {
-    if (dom->state == VB_DOMAIN_RUNNING)
+    if (dom->state == VB_DOMAIN_RUNNING || run->rebooting)
         return;
     run->pause_reason = VB_PAUSED_UNKNOWN;
     vb_domain_obj_set_state(dom, VB_DOMAIN_RUNNING, VB_RUNNING_UNPAUSED);
@@ -133,6 +135,7 @@ on_resume(QemuRun *run, VbDomainObj *dom)
 }
 
 static void on_shutdown_killed(GObject *source, GAsyncResult *result, gpointer user_data);
+static void fake_reboot(QemuRun *run);
 
 /* on_poweroff='destroy' (the default): QEMU runs with -no-shutdown, so it is ended here. */
 static void
@@ -140,6 +143,10 @@ on_shutdown(QemuRun *run, VbDomainObj *dom, JsonObject *data)
 {
     gboolean guest = json_object_get_boolean_member_with_default(data, "guest", TRUE);
 
+    if (run->fake_reboot) {
+        fake_reboot(run);
+        return;
+    }
     run->got_shutdown = TRUE;
     vb_domain_obj_set_state(dom, VB_DOMAIN_SHUTDOWN, VB_SHUTDOWN_USER);
     emit(run, VB_DOMAIN_EVENT_SHUTDOWN, guest ? VB_EVENT_SHUTDOWN_GUEST : VB_EVENT_SHUTDOWN_HOST,
@@ -660,4 +667,136 @@ qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task
         return;
     }
     monitor_job(conn, dom, "system_reset", task);
+}
+
+/* ---- reboot: libvirt's fake reboot (ACPI power off, then reset and continue) ---- */
+
+static void
+on_reboot_cont(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    QemuJob *job = user_data;
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    VbDomainObj *dom = run ? run_domain(run) : NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply G_GNUC_UNUSED = vb_qemu_monitor_execute_finish(NULL, result, &error);
+
+    if (run)
+        run->rebooting = FALSE;
+    if (error) {
+        g_warning("domain %s: cannot continue after the reboot: %s", job->uuid, error->message);
+    } else if (dom) {
+        vb_domain_obj_set_state(dom, VB_DOMAIN_RUNNING, VB_RUNNING_BOOTED);
+        qemu_status_save(run->conn, dom, run);
+    }
+    job_free(job);
+}
+
+static void
+on_reboot_reset(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    QemuJob *job = user_data;
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply G_GNUC_UNUSED = vb_qemu_monitor_execute_finish(NULL, result, &error);
+
+    if (!run || error) {
+        if (error)
+            g_warning("domain %s: cannot reset for the reboot: %s", job->uuid, error->message);
+        if (run)
+            run->rebooting = FALSE;
+        job_free(job);
+        return;
+    }
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "cont", NULL, NULL, on_reboot_cont, job);
+}
+
+static void
+fake_reboot(QemuRun *run)
+{
+    run->fake_reboot = FALSE;
+    run->rebooting = TRUE;
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "system_reset", NULL, NULL, on_reboot_reset,
+                            job_new(run->conn, run_domain(run), 0));
+}
+
+void
+qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    QemuRun *run = run_lookup(conn, dom->def->uuid);
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, VB_SHUTDOWN_ACPI_POWER_BTN, "virDomainReboot", &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
+    if (run && !run->busy && vb_domain_obj_is_active(dom))
+        run->fake_reboot = TRUE;
+    monitor_job(conn, dom, "system_powerdown", task);
+}
+
+/* ---- autostart ---- */
+
+static void
+on_autostarted(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autofree char *name = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error))
+        g_warning("cannot autostart domain '%s': %s", name, error->message);
+}
+
+/* Runs from the main loop, so the starts' events reach the bus. */
+static gboolean
+autostart_idle(gpointer user_data)
+{
+    VbConn *conn = user_data;
+    QemuPriv *priv = qemu_priv(conn);
+    g_autofree char *marker = g_build_filename(priv->state_dir, "autostarted", NULL);
+    g_autoptr(GPtrArray) domains = NULL;
+
+    priv->autostart_source = 0;
+    if (g_file_test(marker, G_FILE_TEST_EXISTS))
+        return G_SOURCE_REMOVE;
+    g_file_set_contents(marker, "", 0, NULL);
+    domains = vb_obj_list_values(conn->domains);
+    for (guint i = 0; i < domains->len; i++) {
+        VbDomainObj *dom = g_ptr_array_index(domains, i);
+
+        if (dom->autostart && !vb_domain_obj_is_active(dom))
+            qemu_domain_create_async(conn, dom, 0, g_task_new(NULL, NULL, on_autostarted, g_strdup(dom->def->name)));
+    }
+    return G_SOURCE_REMOVE;
+}
+
+void
+qemu_autostart(VbConn *conn)
+{
+    qemu_priv(conn)->autostart_source = g_idle_add(autostart_idle, conn);
+}
+
+/* ---- facts of a running domain ---- */
+
+/* User plus system time of the QEMU process (libvirt's cpuTime), 0 when unknown. */
+guint64
+qemu_domain_cpu_time_ns(VbConn *conn, VbDomainObj *dom)
+{
+    QemuRun *run = run_lookup(conn, dom->def->uuid);
+    g_autofree char *path = NULL;
+    g_autofree char *stat = NULL;
+    g_auto(GStrv) fields = NULL;
+    const char *after_name;
+
+    if (!run || !run->proc)
+        return 0;
+    path = g_strdup_printf("/proc/%d/stat", (int)vb_qemu_process_get_pid(run->proc));
+    /* the command name may hold spaces: fields start after its closing parenthesis */
+    if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_name = strrchr(stat, ')')))
+        return 0;
+    fields = g_strsplit(after_name + 2, " ", 16);
+    if (g_strv_length(fields) < 14)
+        return 0;
+    /* fields[11] and [12] are utime and stime (the 14th and 15th of the whole line) */
+    return (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) *
+           (G_USEC_PER_SEC * 1000 / (guint64)sysconf(_SC_CLK_TCK));
 }

@@ -264,3 +264,54 @@ def test_guest_that_died_meanwhile_is_crashed(virtbusd_factory, guest, home):
     assert d2.get(path, DOMAIN, "Active") == False  # noqa: E712
     status = os.path.join(home["XDG_RUNTIME_DIR"], "virtbus", "qemu", "tg.xml")
     assert not os.path.exists(status)
+
+
+def test_reboot_resets_and_continues_the_guest(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    pid = qemu_pid(home, "tg")
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    reboots = qemu.recorder(interface=DOMAIN, member="Reboot", path=path)
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    qemu.call(path, DOMAIN, "Reboot", U(0))
+    reboots.wait(1, timeout=60)
+    wait_for(lambda: open(serial_log(home, "tg")).read().count("TEST-GUEST READY") == 2, BOOT_TIMEOUT,
+             "the guest to come up again")
+    assert "TEST-GUEST POWEROFF acpi-button" in open(serial_log(home, "tg")).read()
+    assert state(qemu, path) == RUNNING_BOOTED
+    assert qemu_pid(home, "tg") == pid                       # the same QEMU, reset
+    events.settle(0.2)
+    assert [e for e in events.events() if e[1] in (3, 4, 5)] == []   # no pause, resume or stop
+
+
+def test_cpu_time_of_a_running_guest(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    stats = qemu.call(path, DOMAIN, "GetStats", U(2), U(0))     # VIR_DOMAIN_STATS_CPU_TOTAL
+    with open("/proc/%d/stat" % qemu_pid(home, "tg")) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks_ns = 10 ** 9 // os.sysconf("SC_CLK_TCK")
+    # booting under TCG costs seconds of CPU; the figure is QEMU's own utime + stime
+    assert int(stats["cpu.time"]) >= 100 * 10 ** 6
+    assert int(stats["cpu.time"]) <= (int(fields[11]) + int(fields[12])) * ticks_ns
+
+
+def test_autostart_runs_once_per_boot(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    path = define(d, guest_xml(guest, home))
+    d.set(path, DOMAIN, "Autostart", True)
+    assert d.stop() == 0
+    # a new host boot: the runtime directory is empty again
+    shutil.rmtree(os.path.join(home["XDG_RUNTIME_DIR"], "virtbus"))
+
+    d2 = virtbusd_factory(env=env)
+    wait_for(lambda: state(d2, path) == RUNNING_BOOTED, 30, "the autostart domain to run")
+    d2.call(path, DOMAIN, "Destroy", U(0))
+    assert d2.stop() == 0
+
+    d3 = virtbusd_factory(env=env)                  # same boot: no second autostart
+    time.sleep(1)
+    assert state(d3, path)[0] == 5
+    assert d3.get(path, DOMAIN, "Active") == False  # noqa: E712
