@@ -58,6 +58,11 @@ void qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask
 /* Starts the autostart domains once per host boot (a marker in the state dir remembers it). */
 void qemu_autostart(VbConn *conn);
 guint64 qemu_domain_cpu_time_ns(VbConn *conn, VbDomainObj *dom);
+
+/* qemu_tap.c */
+/* A new tap (named @target_dev, or vnetN when NULL) with the host side of @guest_mac, up and
+ * attached to @bridge when given; returns its fd and sets @ifname, or -1. */
+int qemu_tap_open(const char *bridge, const char *target_dev, const char *guest_mac, char **ifname, GError **error);
 void qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);

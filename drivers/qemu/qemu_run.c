@@ -362,6 +362,76 @@ run_new(VbConn *conn, VbDomainObj *dom, int id)
     return run;
 }
 
+static const char *
+net_source_attr(const VbNetDef *net, const char *name)
+{
+    for (guint i = 0; net->source_attrs && i + 1 < net->source_attrs->len; i += 2) {
+        if (g_str_equal(g_ptr_array_index(net->source_attrs, i), name))
+            return g_ptr_array_index(net->source_attrs, i + 1);
+    }
+    return NULL;
+}
+
+static void
+close_taps(GArray *fds)
+{
+    for (guint i = 0; i < fds->len; i++) {
+        if (g_array_index(fds, int, i) >= 0)
+            close(g_array_index(fds, int, i));
+    }
+    g_array_unref(fds);
+}
+
+static int
+open_tap_for(VbNetDef *net, GError **error)
+{
+    gboolean bridged = g_str_equal(net->type, "bridge");
+    const char *bridge = bridged ? net_source_attr(net, "bridge") : NULL;
+    /* vnetN names are the driver's to hand out, as in libvirt */
+    const char *wanted = net->target_dev && !g_str_has_prefix(net->target_dev, "vnet") ? net->target_dev : NULL;
+    char *ifname = NULL;
+    int fd;
+
+    if (bridged && !bridge) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "Missing source bridge for interface %s", net->mac);
+        return -1;
+    }
+    if ((fd = qemu_tap_open(bridge, wanted, net->mac, &ifname, error)) < 0)
+        return -1;
+    g_free(net->target_dev);
+    net->target_dev = ifname;
+    return fd;
+}
+
+/* A tap per bridge/ethernet interface of the live definition, in document order (-1 for the
+ * others, as VbQemuCommandConfig wants); each tap's name goes into <target dev>. */
+static GArray *
+open_taps(VbDomainDef *def, GError **error)
+{
+    GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
+
+    for (guint i = 0; i < def->devices->len; i++) {
+        VbNetDef *net = ((VbDeviceDef *)g_ptr_array_index(def->devices, i))->net;
+        int fd = -1;
+
+        if (!net)
+            continue;
+        if (g_str_equal(net->type, "network")) {
+            vb_set_error(error, VB_ERR_NO_NETWORK, "no network with matching name '%s'",
+                         net_source_attr(net, "network") ? net_source_attr(net, "network") : "");
+            close_taps(fds);
+            return NULL;
+        }
+        if ((g_str_equal(net->type, "bridge") || g_str_equal(net->type, "ethernet")) &&
+            (fd = open_tap_for(net, error)) < 0) {
+            close_taps(fds);
+            return NULL;
+        }
+        g_array_append_val(fds, fd);
+    }
+    return fds;
+}
+
 static void
 start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
 {
@@ -384,14 +454,33 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
         .user_data = run,
     };
     GError *error = NULL;
-    g_autoptr(GPtrArray) argv = vb_qemu_command_build(dom->def, &command, &error);
+    g_autoptr(GPtrArray) argv = NULL;
+    g_autoptr(GArray) passed = g_array_new(FALSE, FALSE, sizeof(int));
+    GArray *taps;
 
-    if (!argv) {
+    /* the config keeps its own definition: live-only names (taps) stay out of it */
+    if (dom->persistent && !dom->new_def)
+        dom->new_def = vb_domain_def_copy(dom->def);
+    if (!(taps = open_taps(dom->def, &error))) {
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
+    command.tap_fds = (const int *)taps->data;
+    command.n_tap_fds = taps->len;
+    if (!(argv = vb_qemu_command_build(dom->def, &command, &error))) {
+        close_taps(taps);
+        start_failed(task, g_task_get_task_data(task), error);
+        return;
+    }
+    for (guint i = 0; i < taps->len; i++) {
+        if (g_array_index(taps, int, i) >= 0)
+            g_array_append_val(passed, g_array_index(taps, int, i));
+    }
+    process.pass_fds = (const int *)passed->data;
+    process.n_pass_fds = passed->len;
     g_object_set_data(G_OBJECT(task), "id", GINT_TO_POINTER(id));
     vb_qemu_process_start(argv, &process, NULL, on_started, task);
+    close_taps(taps);    /* QEMU holds them now (they were duplicated into it at spawn) */
 }
 
 void

@@ -315,3 +315,69 @@ def test_autostart_runs_once_per_boot(virtbusd_factory, guest, home):
     time.sleep(1)
     assert state(d3, path)[0] == 5
     assert d3.get(path, DOMAIN, "Active") == False  # noqa: E712
+
+
+# ---- bridged interfaces: a tap opened by the daemon, in a private network namespace
+
+BRIDGED_NIC = ("<interface type='bridge'><mac address='52:54:00:12:34:56'/><source bridge='%s'/>"
+               "<model type='virtio'/></interface>")
+
+
+@pytest.fixture
+def netns_qemu(virtbusd_factory, home, monkeypatch, tmp_path):
+    """virtbusd in its own network namespace that holds a bridge vbbr0."""
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-n", "true"]).returncode != 0:
+        pytest.skip("cannot create a network namespace here")
+    from conftest import virtbusd_binary
+    wrapper = tmp_path / "virtbusd-in-netns"
+    wrapper.write_text("#!/bin/sh\nexec unshare -n sh -c 'ip link add vbbr0 type bridge && ip link set vbbr0 up && "
+                       "exec \"$0\" \"$@\"' %s \"$@\"\n" % virtbusd_binary())
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("VIRTBUSD", str(wrapper))
+    d = virtbusd_factory(env={k: v for k, v in home.items() if k != "root"})
+    yield d
+    for p in d.call(QEMU_PATH, CONNECT, "ListDomains", U(1)):
+        d.call(str(p), DOMAIN, "Destroy", U(0))
+
+
+def links_in(d):
+    import json
+    out = subprocess.run(["nsenter", "-t", str(d.proc.pid), "-n", "ip", "-j", "-d", "link", "show"],
+                         capture_output=True, text=True, check=True)
+    return {link["ifname"]: link for link in json.loads(out.stdout)}
+
+
+def with_nic(xml, nic):
+    return xml.replace("<memballoon model='none'/>", "<memballoon model='none'/>" + nic)
+
+
+def test_bridge_interface_gets_a_tap_on_the_bridge(netns_qemu, guest, home):
+    d = netns_qemu
+    path = define(d, with_nic(guest_xml(guest, home), BRIDGED_NIC % "vbbr0"))
+    d.call(path, DOMAIN, "Create", U(1))
+    links = links_in(d)
+    assert "vnet0" in links, links.keys()
+    tap = links["vnet0"]
+    assert tap["address"] == "fe:54:00:12:34:56"
+    assert tap.get("master") == "vbbr0"
+    assert "UP" in tap["flags"]
+    live = str(d.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "<target dev='vnet0'/>" in live
+    assert "vnet0" not in str(d.call(path, DOMAIN, "GetXMLDesc", U(2)))   # VIR_DOMAIN_XML_INACTIVE
+    with open("/proc/%d/cmdline" % qemu_pid(home, "tg")) as f:
+        assert "tap,fd=" in f.read().replace("\0", " ")
+    d.call(path, DOMAIN, "Destroy", U(0))
+    assert "vnet0" not in links_in(d)
+    assert "vnet0" not in str(d.call(path, DOMAIN, "GetXMLDesc", U(0)))
+
+
+def test_missing_bridge_or_network_refuses_to_start(netns_qemu, guest, home):
+    d = netns_qemu
+    path = define(d, with_nic(guest_xml(guest, home), BRIDGED_NIC % "nosuchbr"))
+    assert_dbus_error(d.call, path, DOMAIN, "Create", U(0), contains="Cannot get interface MTU on 'nosuchbr'")
+    assert state(d, path)[0] == 5
+    assert [n for n in links_in(d) if n.startswith("vnet")] == []
+    other = define(d, with_nic(guest_xml(guest, home, "tn"), "<interface type='network'><source network='default'/>"
+                                                             "</interface>"))
+    assert_dbus_error(d.call, other, DOMAIN, "Create", U(0), contains="no network with matching name 'default'")
+    assert subprocess.run(["pgrep", "-f", "guest=tn"], capture_output=True).stdout == b""
