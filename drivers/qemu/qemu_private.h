@@ -68,6 +68,16 @@ void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path);
 
+/* Jobs for the driver's other files. One job runs per domain at a time. A job that waits on
+ * QEMU begins with qemu_job_begin_active (refuses an inactive or busy domain; the QemuRun's
+ * proc gives the monitor: vb_qemu_process_get_monitor(run->proc)), keeps only the domain's
+ * UUID across the wait, looks the run up again with qemu_run_lookup when QEMU answers (NULL:
+ * QEMU went away meanwhile) and ends with qemu_job_end, which answers @task (TRUE or @error,
+ * taken) and frees the domain for the next job. */
+QemuRun *qemu_run_lookup(VbConn *conn, const char *uuid);
+QemuRun *qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error);
+void qemu_job_end(QemuRun *run, GTask *task, GError *error);
+
 /* qemu_status.c: the live state of running domains on disk, so a restarted daemon finds them */
 gboolean qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run);
 void qemu_status_remove(VbConn *conn, VbDomainObj *dom);

@@ -233,6 +233,38 @@ end_job(QemuRun *run, GTask *task, GError *error)
     g_object_unref(task);
 }
 
+/* ---- the job API for the driver's other files (qemu_private.h) ---- */
+
+QemuRun *
+qemu_run_lookup(VbConn *conn, const char *uuid)
+{
+    return run_lookup(conn, uuid);
+}
+
+QemuRun *
+qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error)
+{
+    QemuRun *run;
+
+    if (!begin_job(conn, dom, TRUE, error))
+        return NULL;
+    run = run_lookup(conn, dom->def->uuid);
+    run->busy = TRUE;
+    return run;
+}
+
+void
+qemu_job_end(QemuRun *run, GTask *task, GError *error)
+{
+    if (run)
+        run->busy = FALSE;
+    if (error)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+    g_object_unref(task);
+}
+
 static void
 fail_job(GTask *task, VbErrorCode code, const char *message)
 {
