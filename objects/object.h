@@ -48,6 +48,8 @@ typedef struct {
     const char *name;
     VbMethodFunc func;       /* NULL: not supported, reported with @api */
     const char *api;         /* the libvirt C function behind the method */
+    /* returns `ao` of this kind: on the system bus the service drops those the caller may not read */
+    const VbObjectClass *lists;
 } VbMethod;
 
 typedef struct {

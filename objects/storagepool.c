@@ -176,7 +176,7 @@ static const VbMethod pool_methods[] = {
     { "Destroy", pool_destroy, "virStoragePoolDestroy" },
     { "GetInfo", pool_get_info, "virStoragePoolGetInfo" },
     { "GetXMLDesc", pool_get_xml_desc, "virStoragePoolGetXMLDesc" },
-    { "ListStorageVolumes", pool_list_volumes, "virStoragePoolListAllVolumes" },
+    { "ListStorageVolumes", pool_list_volumes, "virStoragePoolListAllVolumes", &vb_storagevol_class },
     { "Refresh", pool_refresh, "virStoragePoolRefresh" },
     { "StorageVolCreateXML", pool_vol_create_xml, "virStorageVolCreateXML" },
     { "StorageVolCreateXMLFrom", pool_vol_create_xml_from, "virStorageVolCreateXMLFrom" },

@@ -15,3 +15,15 @@ void vb_access_free(VbAccess *access);
  * with @details (alternating key, value). A NULL @access allows everything. */
 void vb_access_check(VbAccess *access, GDBusMethodInvocation *invocation, const char *const *actions,
                      GPtrArray *details, VbAccessCallback callback, gpointer user_data);
+
+/* Many independent checks for one caller, all in flight at once and never interactive:
+ * how list replies are filtered. */
+typedef struct _VbAccessBatch VbAccessBatch;
+
+/* @allowed[i] answers the i-th check added; a check polkit could not answer is denied. */
+typedef void (*VbAccessBatchCallback)(const gboolean *allowed, guint n_checks, gpointer user_data);
+
+VbAccessBatch *vb_access_batch_new(VbAccess *access, GDBusMethodInvocation *invocation);
+void vb_access_batch_add(VbAccessBatch *batch, const char *action, GPtrArray *details);
+/* Sends every check; @callback runs once the last answer arrived, then @batch is freed. */
+void vb_access_batch_run(VbAccessBatch *batch, VbAccessBatchCallback callback, gpointer user_data);

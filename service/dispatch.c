@@ -159,6 +159,16 @@ run_request(VbRequest *req, VbCall *call, GError **error)
     g_assert_not_reached();
 }
 
+/* polkit details: the connection's driver, then the object's identity */
+static void
+add_details(VbExport *export, const VbObjectClass *klass, gpointer obj, GPtrArray *details)
+{
+    g_ptr_array_add(details, (gpointer)"connect_driver");
+    g_ptr_array_add(details, (gpointer)export->conn->driver->name);
+    if (obj && klass && klass->details)
+        klass->details(obj, details);
+}
+
 static void
 reply(VbRequest *req, GVariant *value, GUnixFDList *fds, const GError *error)
 {
@@ -167,6 +177,149 @@ reply(VbRequest *req, GVariant *value, GUnixFDList *fds, const GError *error)
         return;
     }
     g_dbus_method_invocation_return_value_with_unix_fd_list(g_object_ref(req->invocation), value, fds);
+}
+
+/* ---- list filtering: like libvirt's ACL filters, a list shows only what the caller may read ---- */
+
+/* What a caller needs to see an object of each kind in a list (a snapshot is read through its domain). */
+static const struct {
+    const VbObjectClass *klass;
+    const char *action;
+} list_actions[] = {
+    { &vb_domain_class, "org.libvirt.api.domain.getattr" },
+    { &vb_snapshot_class, "org.libvirt.api.domain.read" },
+    { &vb_network_class, "org.libvirt.api.network.getattr" },
+    { &vb_nodedev_class, "org.libvirt.api.node-device.getattr" },
+    { &vb_storagepool_class, "org.libvirt.api.storage-pool.getattr" },
+    { &vb_storagevol_class, "org.libvirt.api.storage-vol.getattr" },
+    { &vb_interface_class, "org.libvirt.api.interface.getattr" },
+    { &vb_secret_class, "org.libvirt.api.secret.getattr" },
+    { &vb_nwfilter_class, "org.libvirt.api.nwfilter.getattr" },
+};
+
+typedef struct {
+    VbRequest *req;
+    const VbObjectClass *kind;       /* what the list holds; NULL: any kind (GetManagedObjects) */
+    GVariant *items;                 /* the unfiltered array: ao or a{oa{sa{sv}}} */
+    GArray *checked;                 /* per polkit check: the index of its item */
+} VbListFilter;
+
+static void
+list_filter_free(VbListFilter *filter)
+{
+    request_free(filter->req);
+    g_variant_unref(filter->items);
+    g_array_unref(filter->checked);
+    g_free(filter);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbListFilter, list_filter_free)
+
+/* Whether the reply lists objects, and of which @kind (NULL: of any, for GetManagedObjects). */
+static gboolean
+request_lists_objects(VbRequest *req, const VbObjectClass **kind)
+{
+    const VbMethod *method;
+
+    *kind = NULL;
+    if (req->kind != VB_REQUEST_METHOD)
+        return FALSE;
+    if (!req->reg->klass)
+        return TRUE;
+    method = vb_object_class_method(req->reg->klass, req->member);
+    *kind = method ? method->lists : NULL;
+    return *kind != NULL;
+}
+
+static const char *
+list_action(const VbObjectClass *klass)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(list_actions); i++) {
+        if (list_actions[i].klass == klass)
+            return list_actions[i].action;
+    }
+    return NULL;
+}
+
+static const char *
+item_path(GVariant *item)
+{
+    const char *path;
+
+    if (g_variant_is_of_type(item, G_VARIANT_TYPE_OBJECT_PATH))
+        return g_variant_get_string(item, NULL);
+    g_variant_get_child(item, 0, "&o", &path);
+    return path;
+}
+
+/* The object at <export path>/<subtree>/<node> if it (still) exists and is of @kind (any if NULL). */
+static gpointer
+object_at(VbExport *export, const VbObjectClass *kind, const char *path, const VbObjectClass **klass)
+{
+    gsize len = strlen(export->path);
+    const char *subtree;
+    const char *node;
+
+    if (strncmp(path, export->path, len) != 0 || path[len] != '/')
+        return NULL;
+    subtree = path + len + 1;
+    if (!(node = strchr(subtree, '/')))
+        return NULL;
+    for (const VbObjectClass *const *k = vb_object_classes + 1; *k; k++) {
+        if ((!kind || *k == kind) && strlen((*k)->subtree) == (gsize)(node - subtree) &&
+            strncmp((*k)->subtree, subtree, node - subtree) == 0) {
+            *klass = *k;
+            return (*k)->lookup(export->conn, node + 1, NULL);
+        }
+    }
+    return NULL;
+}
+
+static void
+list_filtered(const gboolean *allowed, guint n_checks, gpointer user_data)
+{
+    g_autoptr(VbListFilter) filter = user_data;
+    VbExport *export = filter->req->reg->export;
+    GVariantBuilder kept;
+
+    g_variant_builder_init(&kept, g_variant_get_type(filter->items));
+    for (guint i = 0; i < n_checks; i++) {
+        g_autoptr(GVariant) item = g_variant_get_child_value(filter->items, g_array_index(filter->checked, guint, i));
+        const VbObjectClass *klass;
+
+        /* an object deleted while polkit was thinking is dropped */
+        if (allowed[i] && object_at(export, filter->kind, item_path(item), &klass))
+            g_variant_builder_add_value(&kept, item);
+    }
+    reply(filter->req, g_variant_new_tuple((GVariant *[]){ g_variant_builder_end(&kept) }, 1), NULL, NULL);
+}
+
+/* Replies with the items of @value the caller may read, asking polkit about all of them at once. */
+static void
+filter_list(VbRequest *req, const VbObjectClass *kind, GVariant *value)
+{
+    VbListFilter *filter = g_new0(VbListFilter, 1);
+    VbExport *export = req->reg->export;
+    VbAccessBatch *batch = vb_access_batch_new(export->service->access, req->invocation);
+    g_autoptr(GVariant) reply_value = g_variant_ref_sink(value);
+
+    filter->req = req;
+    filter->kind = kind;
+    filter->items = g_variant_get_child_value(reply_value, 0);
+    filter->checked = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < g_variant_n_children(filter->items); i++) {
+        g_autoptr(GVariant) item = g_variant_get_child_value(filter->items, i);
+        g_autoptr(GPtrArray) details = g_ptr_array_new();
+        const VbObjectClass *klass = NULL;
+        gpointer obj = object_at(export, kind, item_path(item), &klass);
+        const char *action = obj ? list_action(klass) : NULL;
+
+        if (!action)
+            continue;
+        add_details(export, klass, obj, details);
+        vb_access_batch_add(batch, action, details);
+        g_array_append_val(filter->checked, i);
+    }
+    vb_access_batch_run(batch, list_filtered, filter);
 }
 
 /* ---- replies sent later (VbDeferred) ---- */
@@ -212,6 +365,7 @@ request_authorized(const GError *denied, gpointer user_data)
     g_autoptr(GError) error = NULL;
     VbCall call;
     GVariant *value = NULL;
+    const VbObjectClass *kind;
 
     if (denied) {
         vb_return_error(req->invocation, denied);
@@ -235,19 +389,13 @@ request_authorized(const GError *denied, gpointer user_data)
     }
     /* signals caused by the call leave before its reply */
     vb_export_flush_properties(req->reg->export);
+    if (value && req->reg->export->service->access && request_lists_objects(req, &kind)) {
+        g_clear_object(&call.out_fds);
+        filter_list(g_steal_pointer(&req), kind, value);
+        return;
+    }
     reply(req, value, call.out_fds, error);
     g_clear_object(&call.out_fds);
-}
-
-static void
-add_details(VbRequest *req, gpointer obj, GPtrArray *details)
-{
-    const VbObjectClass *klass = req->reg->klass;
-
-    g_ptr_array_add(details, (gpointer)"connect_driver");
-    g_ptr_array_add(details, (gpointer)req->reg->export->conn->driver->name);
-    if (obj && klass && klass->details)
-        klass->details(obj, details);
 }
 
 static VbRequest *
@@ -293,7 +441,7 @@ handle_call(GDBusConnection *bus, const char *sender, const char *path, const ch
         vb_return_error(invocation, error);
         return;
     }
-    add_details(req, obj, details);
+    add_details(req->reg->export, req->reg->klass, obj, details);
     access = req->reg->export->service->access;
     vb_access_check(access, invocation, (const char *const *)actions->pdata, details, request_authorized,
                     g_steal_pointer(&req));

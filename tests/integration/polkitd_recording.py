@@ -4,6 +4,10 @@ Like dbusmock's own polkitd template (SetAllowed, AllowUnknown), plus:
   GetChecks() -> a(sa{ss}u): each checked action with its details and flags, in order
   ClearChecks()
   SetChallenge(as): these actions answer "not authorized, but a challenge is possible"
+  AllowWithDetails(s, a{ss}): also allow the action when the check's details contain all
+      of these key/value pairs (each call adds one such rule), as an admin's rule would
+  Hold(as): checks of these actions get no answer until Release()
+  Release(): answers every held check and stops holding
 """
 import dbus
 
@@ -21,6 +25,9 @@ def load(mock, _parameters):
     mock.allowed = []
     mock.challenge = []
     mock.checks = []
+    mock.detail_rules = []
+    mock.hold = set()
+    mock.held = []
     mock.AddProperties(MAIN_IFACE, dbus.Dictionary({
         'BackendName': 'recording',
         'BackendVersion': '0.1',
@@ -28,12 +35,23 @@ def load(mock, _parameters):
     }, signature='sv'))
 
 
-@dbus.service.method(MAIN_IFACE, in_signature='(sa{sv})sa{ss}us', out_signature='(bba{ss})')
-def CheckAuthorization(self, _subject, action_id, details, flags, _cancellation_id):
-    self.checks.append((action_id, dict(details), flags))
-    allowed = action_id in self.allowed or self.allow_unknown
+def _allowed_by_rule(mock, action_id, details):
+    return any(action == action_id and all(details.get(k) == v for k, v in wanted.items())
+               for action, wanted in mock.detail_rules)
+
+
+@dbus.service.method(MAIN_IFACE, in_signature='(sa{sv})sa{ss}us', out_signature='(bba{ss})',
+                     async_callbacks=('reply', 'error'))
+def CheckAuthorization(self, _subject, action_id, details, flags, _cancellation_id, reply, error):
+    details = {str(k): str(v) for k, v in details.items()}
+    self.checks.append((action_id, details, flags))
+    allowed = action_id in self.allowed or self.allow_unknown or _allowed_by_rule(self, action_id, details)
     challenge = not allowed and action_id in self.challenge
-    return (allowed, challenge, {'test': 'test'})
+    answer = (allowed, challenge, {'test': 'test'})
+    if action_id in self.hold:
+        self.held.append(lambda: reply(answer))
+    else:
+        reply(answer)
 
 
 @dbus.service.method(MAIN_IFACE, in_signature='(sa{sv})ss')
@@ -65,3 +83,20 @@ def GetChecks(self):
 @dbus.service.method(MOCK_IFACE, in_signature='', out_signature='')
 def ClearChecks(self):
     self.checks = []
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='sa{ss}', out_signature='')
+def AllowWithDetails(self, action, details):
+    self.detail_rules.append((str(action), {str(k): str(v) for k, v in details.items()}))
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='as', out_signature='')
+def Hold(self, actions):
+    self.hold = set(actions)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='', out_signature='')
+def Release(self):
+    held, self.held, self.hold = self.held, [], set()
+    for answer in held:
+        answer()

@@ -1,6 +1,7 @@
 """The polkit gate on the system bus, against python-dbusmock's polkitd on a private
 "system" bus: every method and property is checked with libvirt's action name and
-details, denied calls change nothing, and interactive authorisation follows the flag."""
+details, denied calls change nothing, interactive authorisation follows the flag, and
+lists show only the objects the caller may read."""
 import os
 import signal
 import subprocess
@@ -82,6 +83,12 @@ class SystemBus:
     def checks(self):
         return self.mock('GetChecks')[0]
 
+    def allow_everything(self, allow=True):
+        self.mock('AllowUnknown', '(b)', (allow,))
+
+    def allow_with(self, action, **details):
+        self.mock('AllowWithDetails', '(sa{ss})', (action, details))
+
     def call(self, path, iface, method, sig=None, args=None, flags=Gio.DBusCallFlags.NONE):
         return self.conn.call_sync('org.libvirt', path, iface, method, GLib.Variant(sig, args) if sig else None,
                                    None, flags, 10000, None).unpack()
@@ -119,10 +126,10 @@ def test_denied_by_default_names_the_action(system):
 
 
 def test_allowed_action_runs_the_call(system):
-    system.allow('org.libvirt.api.connect.search-domains')
+    system.allow('org.libvirt.api.connect.search-domains', 'org.libvirt.api.domain.getattr')
     domains = system.call(TEST, 'org.libvirt.Connect', 'ListDomains', '(u)', (0,))[0]
     assert domains == [DOMAIN]
-    action, details, flags = system.checks()[-1]
+    action, details, flags = system.checks()[0]
     assert action == 'org.libvirt.api.connect.search-domains'
     assert details['connect_driver'] == 'Test'
     assert flags == 0
@@ -216,3 +223,161 @@ def test_session_bus_makes_no_polkit_calls(system):
         daemon.terminate()
         daemon.wait(10)
         os.kill(pid, signal.SIGTERM)
+
+
+# ---- list filtering: a list keeps only the objects the caller may getattr, as libvirt's ACL filters do
+
+NETWORK_XML = "<network><name>%s</name><bridge name='vb%s'/></network>"
+DOMAIN_XML = ("<domain type='test'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+              "<os><type>hvm</type></os></domain>")
+VOL_XML = "<volume><name>%s</name><capacity unit='MiB'>1</capacity></volume>"
+POOL = '/org/libvirt/Test/storagepool/_dfe224cb_28fb_8dd0_c4b2_64eb3f0f4566'
+
+
+def prop(system, path, iface, name):
+    return system.call(path, 'org.freedesktop.DBus.Properties', 'Get', '(ss)', (iface, name))[0]
+
+
+def setup_everything(system, build):
+    """Runs @build with every action allowed, then denies all again and forgets the checks."""
+    system.allow_everything()
+    result = build()
+    system.allow_everything(False)
+    system.mock('ClearChecks')
+    return result
+
+
+def list_checks(system, action):
+    return [details for a, details, flags in system.checks() if a == action and flags == 0]
+
+
+def define_domains(system, *names):
+    for name in names:
+        system.call(TEST, 'org.libvirt.Connect', 'DomainDefineXML', '(s)', (DOMAIN_XML % name,))
+    return system.call(TEST, 'org.libvirt.Connect', 'ListDomains', '(u)', (0,))[0]
+
+
+def test_list_domains_keeps_only_readable_domains_in_order(system):
+    every = setup_everything(system, lambda: define_domains(system, 'lab-a', 'prod', 'lab-b'))
+    names = setup_everything(system, lambda: {p: prop(system, p, 'org.libvirt.Domain', 'Name') for p in every})
+    uuids = setup_everything(system, lambda: {p: prop(system, p, 'org.libvirt.Domain', 'UUID') for p in every})
+    system.allow('org.libvirt.api.connect.search-domains')
+    system.allow_with('org.libvirt.api.domain.getattr', domain_name='lab-a')
+    system.allow_with('org.libvirt.api.domain.getattr', domain_name='lab-b')
+
+    listed = system.call(TEST, 'org.libvirt.Connect', 'ListDomains', '(u)', (0,))[0]
+
+    assert listed == [p for p in every if names[p] in ('lab-a', 'lab-b')]
+    assert len(listed) == 2
+    checks = system.checks()
+    assert checks[0] == ('org.libvirt.api.connect.search-domains', {'connect_driver': 'Test'}, 0)
+    assert sorted(list_checks(system, 'org.libvirt.api.domain.getattr'), key=lambda d: d['domain_name']) == sorted(
+        ({'connect_driver': 'Test', 'domain_name': names[p], 'domain_uuid': uuids[p]} for p in every),
+        key=lambda d: d['domain_name'])
+
+
+def test_list_networks_keeps_only_readable_networks(system):
+    def build():
+        for name in ('lab0', 'lab1'):
+            system.call(TEST, 'org.libvirt.Connect', 'NetworkDefineXML', '(s)', (NETWORK_XML % (name, name),))
+        every = system.call(TEST, 'org.libvirt.Connect', 'ListNetworks', '(u)', (0,))[0]
+        return {p: (prop(system, p, 'org.libvirt.Network', 'Name'), prop(system, p, 'org.libvirt.Network', 'UUID'))
+                for p in every}
+    every = setup_everything(system, build)
+    system.allow('org.libvirt.api.connect.search-networks')
+    system.allow_with('org.libvirt.api.network.getattr', network_name='lab1')
+
+    listed = system.call(TEST, 'org.libvirt.Connect', 'ListNetworks', '(u)', (0,))[0]
+
+    assert listed == [p for p, (name, _) in every.items() if name == 'lab1']
+    assert sorted(list_checks(system, 'org.libvirt.api.network.getattr'), key=lambda d: d['network_name']) == [
+        {'connect_driver': 'Test', 'network_name': name, 'network_uuid': uuid}
+        for name, uuid in sorted(every.values())]
+
+
+def test_list_node_devices_by_name(system):
+    every = setup_everything(
+        system, lambda: system.call(TEST, 'org.libvirt.Connect', 'ListNodeDevices', '(u)', (0,))[0])
+    names = setup_everything(system, lambda: [prop(system, p, 'org.libvirt.NodeDevice', 'Name') for p in every])
+    assert len(names) > 2
+    system.allow('org.libvirt.api.connect.search-node-devices')
+    for name in names[1::2]:
+        system.allow_with('org.libvirt.api.node-device.getattr', node_device_name=name)
+
+    listed = system.call(TEST, 'org.libvirt.Connect', 'ListNodeDevices', '(u)', (0,))[0]
+
+    assert listed == every[1::2]
+    assert sorted(d['node_device_name'] for d in list_checks(system, 'org.libvirt.api.node-device.getattr')) == \
+        sorted(names)
+
+
+def test_list_storage_volumes_by_volume(system):
+    def build():
+        for name in ('a.img', 'b.img', 'c.img'):
+            system.call(POOL, 'org.libvirt.StoragePool', 'StorageVolCreateXML', '(su)', (VOL_XML % name, 0))
+        return system.call(POOL, 'org.libvirt.StoragePool', 'ListStorageVolumes', '(u)', (0,))[0]
+    every = setup_everything(system, build)
+    system.allow('org.libvirt.api.storage-pool.search-storage-vols')
+    system.allow_with('org.libvirt.api.storage-vol.getattr', vol_name='b.img')
+
+    listed = system.call(POOL, 'org.libvirt.StoragePool', 'ListStorageVolumes', '(u)', (0,))[0]
+
+    assert [p for p in listed] == [p for p in every if p.endswith('b_2eimg')]
+    assert len(listed) == 1
+    vol_checks = list_checks(system, 'org.libvirt.api.storage-vol.getattr')
+    assert sorted(d['vol_name'] for d in vol_checks) == ['a.img', 'b.img', 'c.img']
+    assert all(d['pool_name'] == 'default-pool' and d['connect_driver'] == 'Test' for d in vol_checks)
+
+
+def test_nothing_readable_gives_an_empty_list(system):
+    every = setup_everything(system, lambda: define_domains(system, 'lab-a'))
+    system.allow('org.libvirt.api.connect.search-domains', 'org.libvirt.api.connect.search-networks')
+    assert system.call(TEST, 'org.libvirt.Connect', 'ListDomains', '(u)', (0,))[0] == []
+    assert system.call(TEST, 'org.libvirt.Connect', 'ListNetworks', '(u)', (0,))[0] == []
+    assert len(list_checks(system, 'org.libvirt.api.domain.getattr')) == len(every) == 2
+
+
+def test_get_managed_objects_drops_what_the_caller_may_not_read(system):
+    every = setup_everything(system, lambda: system.call(
+        TEST, 'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects')[0])
+    kinds = {path.split('/')[4] for path in every}
+    assert {'domain', 'network', 'nodedev', 'storagepool', 'interface'} <= kinds
+    system.allow('org.libvirt.api.connect.getattr', 'org.libvirt.api.network.getattr')
+    system.allow_with('org.libvirt.api.domain.getattr', domain_name='test')
+
+    managed = system.call(TEST, 'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects')[0]
+
+    assert sorted(managed) == sorted([DOMAIN] + [p for p in every if '/network/' in p])
+    assert managed[DOMAIN]['org.libvirt.Domain']['Name'] == 'test'
+    checked = {a for a, _, _ in system.checks()}
+    for action in ('domain.getattr', 'network.getattr', 'node-device.getattr', 'storage-pool.getattr',
+                   'interface.getattr'):
+        assert 'org.libvirt.api.' + action in checked
+    assert len(system.checks()) == 1 + len(every)
+
+
+def test_object_deleted_while_polkit_thinks_is_dropped(system):
+    every = setup_everything(system, lambda: define_domains(system, 'lab-a', 'lab-b'))
+    lab_b = setup_everything(system, lambda: system.call(TEST, 'org.libvirt.Connect', 'DomainLookupByName', '(s)',
+                                                         ('lab-b',))[0])
+    system.allow('org.libvirt.api.connect.search-domains', 'org.libvirt.api.domain.getattr',
+                 'org.libvirt.api.domain.delete')
+    system.mock('Hold', '(as)', (['org.libvirt.api.domain.getattr'],))
+    result = []
+    system.conn.call('org.libvirt', TEST, 'org.libvirt.Connect', 'ListDomains', GLib.Variant('(u)', (0,)),
+                     None, 0, 10000, None, lambda conn, res: result.append(conn.call_finish(res).unpack()[0]))
+    ctx = GLib.MainContext.default()
+    deadline = time.monotonic() + 10
+    while len(list_checks(system, 'org.libvirt.api.domain.getattr')) < len(every):
+        assert time.monotonic() < deadline, 'the per-domain checks never reached polkit'
+        ctx.iteration(False)
+        time.sleep(0.01)
+
+    system.call(lab_b, 'org.libvirt.Domain', 'Undefine', '(u)', (0,))
+    system.mock('Release')
+    while not result:
+        assert time.monotonic() < deadline, 'ListDomains never answered'
+        ctx.iteration(True)
+
+    assert result[0] == [p for p in every if p != lab_b]
+    assert len(result[0]) == 2
