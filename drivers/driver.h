@@ -292,6 +292,10 @@ typedef struct {
     void (*domain_destroy_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_shutdown_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_reboot_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_save_async)(VbConn *conn, VbDomainObj *dom, const char *to, const char *xml, guint flags,
+                              GTask *task);
+    void (*domain_managed_save_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_restore_async)(VbConn *conn, const char *from, const char *xml, guint flags, GTask *task);
     void (*domain_reset_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_suspend_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
     void (*domain_resume_async)(VbConn *conn, VbDomainObj *dom, GTask *task);

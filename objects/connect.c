@@ -197,6 +197,11 @@ domain_restore(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&s&su)", &from, &xml, &flags);
+    if (CONN(call)->driver->domain_restore_async) {
+        CONN(call)->driver->domain_restore_async(CONN(call), from, *xml ? xml : NULL, flags,
+                                                 vb_call_empty_reply_task(call));
+        return NULL;
+    }
     if (!VB_DRIVER_CALL(CONN(call), domain_restore, "virDomainRestoreFlags", error, from, *xml ? xml : NULL, flags))
         return NULL;
     return g_variant_new("()");

@@ -197,6 +197,8 @@ domain_managed_save(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_managed_save, flags))
+        return NULL;
     return CALL(call, domain_managed_save, "virDomainManagedSave", error, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -227,6 +229,8 @@ domain_save(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&s&su)", &to, &xml, &flags);
+    if (ASYNC(call, domain_save, to, *xml ? xml : NULL, flags))
+        return NULL;
     return CALL(call, domain_save, "virDomainSaveFlags", error, to, *xml ? xml : NULL, flags) ? g_variant_new("()") : NULL;
 }
 

@@ -106,6 +106,7 @@ qemu_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error
     }
     if (!vb_check_flags(flags, QEMU_UNDEFINE_FLAGS, "virDomainUndefineFlags", error) ||
         !vb_domain_obj_check_undefine(dom, flags, error) ||
+        (dom->has_managed_save && !qemu_domain_managed_save_remove(conn, dom, 0, error)) ||
         !remove_file(link, error) || !remove_file(path, error))
         return FALSE;
     gone = vb_domain_obj_undefine(dom);
@@ -177,6 +178,7 @@ load_config(VbConn *conn, const char *path)
     QemuPriv *priv = qemu_priv(conn);
     g_autofree char *xml = NULL;
     g_autofree char *link = NULL;
+    g_autofree char *save = NULL;
     g_autoptr(VbDomainDef) def = NULL;
     g_autoptr(GError) error = NULL;
     VbDomainObj *dom;
@@ -193,6 +195,8 @@ load_config(VbConn *conn, const char *path)
     link = config_path(priv, priv->autostart_dir, def->name);
     dom = vb_conn_domain_define(conn, NULL, g_steal_pointer(&def));
     dom->autostart = g_file_test(link, G_FILE_TEST_IS_SYMLINK);
+    save = qemu_managed_save_path(conn, dom->def);
+    dom->has_managed_save = g_file_test(save, G_FILE_TEST_IS_REGULAR);
 }
 
 gboolean

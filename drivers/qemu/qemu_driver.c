@@ -25,10 +25,12 @@ set_dirs(QemuPriv *priv)
         priv->config_dir = g_build_filename(VB_SYSCONFDIR, "virtbus", "qemu", NULL);
         priv->state_dir = g_build_filename(VB_RUNSTATEDIR, "virtbus", "qemu", NULL);
         priv->log_dir = g_build_filename(VB_LOCALSTATEDIR, "log", "virtbus", "qemu", NULL);
+        priv->save_dir = g_build_filename(VB_LOCALSTATEDIR, "lib", "virtbus", "qemu", "save", NULL);
     } else {
         priv->config_dir = g_build_filename(g_get_user_config_dir(), "virtbus", "qemu", NULL);
         priv->state_dir = g_build_filename(g_get_user_runtime_dir(), "virtbus", "qemu", NULL);
         priv->log_dir = g_build_filename(g_get_user_cache_dir(), "virtbus", "qemu", "log", NULL);
+        priv->save_dir = g_build_filename(g_get_user_data_dir(), "virtbus", "qemu", "save", NULL);
     }
     priv->autostart_dir = g_build_filename(priv->config_dir, "autostart", NULL);
 }
@@ -44,6 +46,7 @@ qemu_close(VbConn *conn)
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
     g_free(priv->log_dir);
+    g_free(priv->save_dir);
     g_clear_handle_id(&priv->autostart_source, g_source_remove);
     g_clear_pointer(&priv->runs, g_hash_table_unref);
     g_free(priv);
@@ -67,7 +70,7 @@ qemu_open(VbConn *conn, GError **error)
     conn->priv = priv;
     set_dirs(priv);
     if (!make_dir(priv->config_dir, error) || !make_dir(priv->autostart_dir, error) ||
-        !make_dir(priv->state_dir, error) || !make_dir(priv->log_dir, error) ||
+        !make_dir(priv->state_dir, error) || !make_dir(priv->log_dir, error) || !make_dir(priv->save_dir, error) ||
         !qemu_domains_load(conn, error)) {
         qemu_close(conn);
         return FALSE;
@@ -102,6 +105,11 @@ const VbDriver vb_qemu_driver = {
     .domain_destroy_async = qemu_domain_destroy_async,
     .domain_shutdown_async = qemu_domain_shutdown_async,
     .domain_reboot_async = qemu_domain_reboot_async,
+    .domain_save_async = qemu_domain_save_async,
+    .domain_managed_save_async = qemu_domain_managed_save_async,
+    .domain_restore_async = qemu_domain_restore_async,
+    .domain_managed_save_remove = qemu_domain_managed_save_remove,
+    .domain_save_image_get_xml_desc = qemu_domain_save_image_get_xml_desc,
     .domain_reset_async = qemu_domain_reset_async,
     .domain_suspend_async = qemu_domain_suspend_async,
     .domain_resume_async = qemu_domain_resume_async,

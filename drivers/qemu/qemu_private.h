@@ -20,6 +20,7 @@ struct _QemuRun {
     gboolean destroying;
     gboolean fake_reboot;    /* Reboot asked: the next SHUTDOWN resets the guest instead of ending QEMU */
     gboolean rebooting;      /* between that SHUTDOWN and the guest running again */
+    gboolean saved;          /* its state went to a file: its end is SHUTOFF/SAVED */
 };
 
 
@@ -32,6 +33,7 @@ typedef struct {
     int next_dom_id;
     GHashTable *runs;        /* UUID -> QemuRun, one per running (or starting) domain */
     guint autostart_source;
+    char *save_dir;          /* managed save images, <name>.save */
 } QemuPriv;
 
 static inline QemuPriv *qemu_priv(VbConn *conn) { return conn->priv; }
@@ -77,6 +79,27 @@ void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *mon
 QemuRun *qemu_run_lookup(VbConn *conn, const char *uuid);
 QemuRun *qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error);
 void qemu_job_end(QemuRun *run, GTask *task, GError *error);
+/* Shuts @run's domain off with @reason, emits STOPPED @detail and forgets the run. */
+void qemu_run_end(QemuRun *run, int reason, int detail);
+/* Starts a domain from a saved state: @def (owned) takes over an inactive domain with its UUID
+ * or becomes a new transient one, as CreateXML; QEMU reads the state from @fd (owned), and
+ * @image_to_discard (may be NULL) is deleted once the guest runs. */
+void qemu_domain_start_saved(VbConn *conn, VbDomainDef *def, int fd, guint start_flags, const char *image_to_discard,
+                             GTask *task);
+
+/* qemu_save.c */
+typedef void (*QemuMigrationDone)(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
+/* Hands @fd (not taken) to QEMU and migrates the guest's state out to it, or in from it with
+ * @incoming; @done runs once QEMU reports the migration completed, or failed (@error, taken). */
+void qemu_migration_run(QemuRun *run, int fd, gboolean incoming, QemuMigrationDone done, gpointer user_data);
+void qemu_domain_save_async(VbConn *conn, VbDomainObj *dom, const char *to, const char *xml, guint flags, GTask *task);
+void qemu_domain_restore_async(VbConn *conn, const char *from, const char *xml, guint flags, GTask *task);
+void qemu_domain_managed_save_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+gboolean qemu_domain_managed_save_remove(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+char *qemu_domain_save_image_get_xml_desc(VbConn *conn, const char *file, guint flags, GError **error);
+char *qemu_managed_save_path(VbConn *conn, const VbDomainDef *def);
+/* Create of a domain that has a managed save image continues from it (and drops it). */
+void qemu_domain_start_managed_save(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 
 /* qemu_status.c: the live state of running domains on disk, so a restarted daemon finds them */
 gboolean qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run);

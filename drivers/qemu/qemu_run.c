@@ -15,17 +15,25 @@
 #define QEMU_EMULATOR "/usr/bin/qemu-system-x86_64"
 #define QEMU_KILL_GRACE_MS 10000
 
-typedef struct {
+typedef struct _QemuJob QemuJob;
+
+struct _QemuJob {
     VbConn *conn;
     char *uuid;
     guint flags;
     gboolean create_xml;             /* the task returns the domain's UUID */
     gboolean transient_on_failure;   /* CreateXML: drop the domain again if it does not start */
-} QemuJob;
+    int incoming_fd;                 /* restore: the saved state QEMU reads before it runs, or -1 */
+    int started_reason, started_detail;
+    char *discard_on_success;        /* a managed save image the start consumed */
+};
 
 static void
 job_free(QemuJob *job)
 {
+    if (job->incoming_fd >= 0)
+        close(job->incoming_fd);
+    g_free(job->discard_on_success);
     g_free(job->uuid);
     g_free(job);
 }
@@ -38,6 +46,9 @@ job_new(VbConn *conn, VbDomainObj *dom, guint flags)
     job->conn = conn;
     job->uuid = g_strdup(dom->def->uuid);
     job->flags = flags;
+    job->incoming_fd = -1;
+    job->started_reason = VB_RUNNING_BOOTED;
+    job->started_detail = VB_EVENT_STARTED_BOOTED;
     return job;
 }
 
@@ -104,6 +115,8 @@ on_process_exited(VbQemuProcess *proc, int wait_status, gpointer user_data)
         return;      /* the start job sees the failure and cleans up */
     if (run->destroying)
         run_stopped(run, VB_SHUTOFF_DESTROYED, VB_EVENT_STOPPED_DESTROYED);
+    else if (run->saved)
+        run_stopped(run, VB_SHUTOFF_SAVED, VB_EVENT_STOPPED_SAVED);
     else if (run->got_shutdown)
         run_stopped(run, VB_SHUTOFF_SHUTDOWN, VB_EVENT_STOPPED_SHUTDOWN);
     else
@@ -241,6 +254,12 @@ qemu_run_lookup(VbConn *conn, const char *uuid)
     return run_lookup(conn, uuid);
 }
 
+void
+qemu_run_end(QemuRun *run, int reason, int detail)
+{
+    run_stopped(run, reason, detail);
+}
+
 QemuRun *
 qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error)
 {
@@ -303,9 +322,12 @@ start_finished(QemuRun *run, GTask *task, QemuJob *job)
 
     run->starting = FALSE;
     vb_domain_obj_set_state(dom, paused ? VB_DOMAIN_PAUSED : VB_DOMAIN_RUNNING,
-                            paused ? VB_PAUSED_USER : VB_RUNNING_BOOTED);
+                            paused ? VB_PAUSED_USER : job->started_reason);
+    dom->has_managed_save = FALSE;
+    if (job->discard_on_success)
+        g_unlink(job->discard_on_success);
     qemu_status_save(run->conn, dom, run);
-    emit(run, VB_DOMAIN_EVENT_STARTED, VB_EVENT_STARTED_BOOTED,
+    emit(run, VB_DOMAIN_EVENT_STARTED, job->started_detail,
          job->transient_on_failure ? VB_PRESENCE_APPEARED : VB_PRESENCE_SAME);
     if (paused)
         emit(run, VB_DOMAIN_EVENT_SUSPENDED, VB_EVENT_SUSPENDED_PAUSED, VB_PRESENCE_SAME);
@@ -343,6 +365,36 @@ on_start_cont(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+continue_start(QemuRun *run, GTask *task, QemuJob *job)
+{
+    if (job->flags & VB_START_PAUSED) {
+        start_finished(run, task, job);
+        return;
+    }
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "cont", NULL, NULL, on_start_cont, task);
+}
+
+/* The saved state is in: the guest continues as if started (or stays paused). */
+static void
+on_incoming_done(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(conn, uuid);
+
+    if (error && run) {
+        g_object_set_data(G_OBJECT(task), "error", error);
+        vb_qemu_process_kill(run->proc, 0, NULL, on_start_killed, task);
+        return;
+    }
+    if (error) {
+        start_failed(task, job, error);
+        return;
+    }
+    continue_start(run, task, job);
+}
+
+static void
 mark_active(VbConn *conn, VbDomainObj *dom, int id)
 {
     if (dom->persistent && !dom->new_def)
@@ -368,11 +420,11 @@ on_started(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     run->proc = proc;
     mark_active(job->conn, dom, GPOINTER_TO_INT(g_object_get_data(G_OBJECT(task), "id")));
-    if (job->flags & VB_START_PAUSED) {
-        start_finished(run, task, job);
+    if (job->incoming_fd >= 0) {
+        qemu_migration_run(run, job->incoming_fd, TRUE, on_incoming_done, task);
         return;
     }
-    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(proc), "cont", NULL, NULL, on_start_cont, task);
+    continue_start(run, task, job);
 }
 
 static QemuRun *
@@ -504,6 +556,10 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
+    if (((QemuJob *)g_task_get_task_data(task))->incoming_fd >= 0) {
+        g_ptr_array_add(argv, g_strdup("-incoming"));
+        g_ptr_array_add(argv, g_strdup("defer"));
+    }
     for (guint i = 0; i < taps->len; i++) {
         if (g_array_index(taps, int, i) >= 0)
             g_array_append_val(passed, g_array_index(taps, int, i));
@@ -525,8 +581,45 @@ qemu_domain_create_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *tas
         end_job(NULL, task, error);
         return;
     }
+    if (dom->has_managed_save && !(flags & VB_START_FORCE_BOOT)) {
+        qemu_domain_start_managed_save(conn, dom, flags, task);
+        return;
+    }
+    if (dom->has_managed_save && !qemu_domain_managed_save_remove(conn, dom, 0, &error)) {
+        end_job(NULL, task, error);
+        return;
+    }
     g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
     start_process(conn, dom, task);
+}
+
+/* A definition that runs now: it takes over an inactive domain with its UUID (whose config
+ * stays) or becomes a new transient domain, dropped again if the start fails. */
+static QemuJob *
+live_job_new(VbConn *conn, VbDomainObj *dom, VbDomainDef *def, guint flags, GError **error)
+{
+    QemuJob *job;
+
+    if (dom) {
+        VbDomainDef *config;
+
+        if (!begin_job(conn, dom, FALSE, error)) {
+            vb_domain_def_free(def);
+            return NULL;
+        }
+        config = vb_domain_def_copy(dom->def);
+        vb_conn_domain_replace_def(conn, dom, def);
+        if (dom->persistent && !dom->new_def)
+            dom->new_def = config;
+        else
+            vb_domain_def_free(config);
+        return job_new(conn, dom, flags);
+    }
+    dom = vb_domain_obj_new(def);
+    vb_conn_domain_add(conn, dom);
+    job = job_new(conn, dom, flags);
+    job->transient_on_failure = TRUE;
+    return job;
 }
 
 void
@@ -544,25 +637,37 @@ qemu_domain_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *
         end_job(NULL, task, error);
         return;
     }
-    if (dom) {
-        if (!begin_job(conn, dom, FALSE, &error)) {
-            end_job(NULL, task, error);
-            return;
-        }
-        /* an inactive persistent domain runs the new definition; its config stays */
-        VbDomainDef *config = vb_domain_def_copy(dom->def);
-        vb_conn_domain_replace_def(conn, dom, g_steal_pointer(&def));
-        dom->new_def = config;
-        job = job_new(conn, dom, flags);
-    } else {
-        dom = vb_domain_obj_new(g_steal_pointer(&def));
-        vb_conn_domain_add(conn, dom);
-        job = job_new(conn, dom, flags);
-        job->transient_on_failure = TRUE;
+    if (!(job = live_job_new(conn, dom, g_steal_pointer(&def), flags, &error))) {
+        end_job(NULL, task, error);
+        return;
     }
     job->create_xml = TRUE;
     g_task_set_task_data(task, job, (GDestroyNotify)job_free);
-    start_process(conn, dom, task);
+    start_process(conn, vb_obj_list_by_key(conn->domains, job->uuid), task);
+}
+
+void
+qemu_domain_start_saved(VbConn *conn, VbDomainDef *def, int fd, guint start_flags, const char *image_to_discard,
+                        GTask *task)
+{
+    g_autoptr(VbDomainDef) owned = def;
+    VbDomainObj *dom;
+    QemuJob *job;
+    GError *error = NULL;
+
+    if (!qemu_domain_post_parse(owned, &error) ||
+        !vb_conn_domain_check_duplicate(conn, owned, TRUE, &dom, &error) ||
+        !(job = live_job_new(conn, dom, g_steal_pointer(&owned), start_flags, &error))) {
+        close(fd);
+        end_job(NULL, task, error);
+        return;
+    }
+    job->incoming_fd = fd;
+    job->started_reason = VB_RUNNING_RESTORED;
+    job->started_detail = VB_EVENT_STARTED_RESTORED;
+    job->discard_on_success = g_strdup(image_to_discard);
+    g_task_set_task_data(task, job, (GDestroyNotify)job_free);
+    start_process(conn, vb_obj_list_by_key(conn->domains, job->uuid), task);
 }
 
 /* ---- a QEMU left running by an earlier daemon ---- */

@@ -381,3 +381,85 @@ def test_missing_bridge_or_network_refuses_to_start(netns_qemu, guest, home):
                                                              "</interface>"))
     assert_dbus_error(d.call, other, DOMAIN, "Create", U(0), contains="no network with matching name 'default'")
     assert subprocess.run(["pgrep", "-f", "guest=tn"], capture_output=True).stdout == b""
+
+
+# ---- save, restore, managed save: QEMU's migration to and from a file
+
+SHUTOFF_SAVED, RUNNING_RESTORED = (5, 5), (1, 3)
+STOPPED_SAVED, STARTED_RESTORED = (5, 4), (2, 2)
+
+
+def no_new_boot(home, name, seconds=6):
+    """A restored guest continues: it does not boot again (a boot prints TEST-GUEST lines in ~3 s)."""
+    time.sleep(seconds)
+    log = serial_log(home, name)
+    return not os.path.exists(log) or "TEST-GUEST" not in open(log, errors="replace").read()
+
+
+def test_save_and_restore(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    pid = qemu_pid(home, "tg")
+    image = os.path.join(home["root"], "tg.save")
+    events = qemu.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    qemu.call(path, DOMAIN, "Save", image, "", U(0))
+    assert state(qemu, path) == SHUTOFF_SAVED
+    assert not alive(pid)
+    with open(image, "rb") as f:
+        assert f.read(16) == b"VirtbusQemuSave\0"
+    assert "<name>tg</name>" in str(qemu.call(QEMU_PATH, CONNECT, "DomainSaveImageGetXMLDesc", image, U(0)))
+
+    qemu.call(QEMU_PATH, CONNECT, "DomainRestore", image, "", U(0))
+    assert state(qemu, path) == RUNNING_RESTORED
+    events.wait(3)
+    got = [e[1:] for e in events.events()]
+    assert got[-2:] == [STOPPED_SAVED, STARTED_RESTORED], got
+    assert no_new_boot(home, "tg")
+    assert state(qemu, path) == RUNNING_RESTORED
+
+
+def test_managed_save_then_create_continues(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    qemu.call(path, DOMAIN, "ManagedSave", U(0))
+    assert state(qemu, path) == SHUTOFF_SAVED
+    assert bool(qemu.call(path, DOMAIN, "HasManagedSaveImage", U(0)))
+    image = os.path.join(home["XDG_DATA_HOME"], "virtbus", "qemu", "save", "tg.save")
+    assert os.path.exists(image)
+    qemu.call(path, DOMAIN, "Create", U(0))
+    assert state(qemu, path) == RUNNING_RESTORED
+    assert not bool(qemu.call(path, DOMAIN, "HasManagedSaveImage", U(0)))
+    assert not os.path.exists(image)
+    assert no_new_boot(home, "tg")
+
+
+def test_managed_save_remove_and_force_boot(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(1))
+    qemu.call(path, DOMAIN, "ManagedSave", U(0))
+    qemu.call(path, DOMAIN, "Create", U(8))              # VIR_DOMAIN_START_FORCE_BOOT: a fresh boot
+    assert state(qemu, path) == RUNNING_BOOTED
+    assert not bool(qemu.call(path, DOMAIN, "HasManagedSaveImage", U(0)))
+    qemu.call(path, DOMAIN, "ManagedSave", U(0))
+    qemu.call(path, DOMAIN, "ManagedSaveRemove", U(0))
+    assert not bool(qemu.call(path, DOMAIN, "HasManagedSaveImage", U(0)))
+    qemu.call(path, DOMAIN, "Create", U(1))
+    assert state(qemu, path) == PAUSED_USER
+
+
+def test_save_errors_change_nothing(qemu, guest, home):
+    path = define(qemu, guest_xml(guest, home))
+    image = os.path.join(home["root"], "x.save")
+    assert_dbus_error(qemu.call, path, DOMAIN, "Save", image, "", U(0), contains="domain is not running")
+    assert not os.path.exists(image)
+    with open(image, "wb") as f:
+        f.write(b"not a saved domain" * 100)
+    before = qemu.call(QEMU_PATH, CONNECT, "ListDomains", U(0))
+    assert_dbus_error(qemu.call, QEMU_PATH, CONNECT, "DomainRestore", image, "", U(0),
+                      contains="image magic is incorrect")
+    assert qemu.call(QEMU_PATH, CONNECT, "ListDomains", U(0)) == before
+    qemu.call(path, DOMAIN, "Create", U(1))
+    assert_dbus_error(qemu.call, path, DOMAIN, "Save", image, "", U(6), contains="mutually exclusive")
+    assert state(qemu, path) == PAUSED_USER
