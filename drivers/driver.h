@@ -220,6 +220,9 @@ typedef struct {
 
     gboolean (*open)(VbConn *conn, GError **error);
     void (*close)(VbConn *conn);
+    /* TRUE while the driver still recovers state from before a restart (re-attaching to
+     * running guests); the service owns its bus name only once every driver is done. */
+    gboolean (*recovering)(VbConn *conn);
 
     /* connection */
     gboolean (*get_version)(VbConn *conn, guint64 *version, GError **error);

@@ -568,6 +568,18 @@ export_free(VbExport *export)
 }
 
 gboolean
+vb_service_recovering(VbService *service)
+{
+    for (guint i = 0; i < service->exports->len; i++) {
+        VbConn *conn = ((VbExport *)g_ptr_array_index(service->exports, i))->conn;
+
+        if (conn->driver->recovering && conn->driver->recovering(conn))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
 vb_service_export(VbService *service, VbConn *conn, GError **error)
 {
     VbExport *export = g_new0(VbExport, 1);

@@ -10,10 +10,17 @@
 #include "notify.h"
 #include "service.h"
 
+#define RECOVERY_POLL_MS 10
+#define RECOVERY_MAX_MS 30000
+
 typedef struct {
     GMainLoop *loop;
     int exit_code;
     const char *bus_name;
+    GDBusConnection *bus;
+    VbService *service;
+    guint owner_id;
+    gint64 recovery_deadline;
 } VbDaemon;
 
 static gboolean
@@ -83,6 +90,28 @@ export_connections(VbService *service, const char *test_uri, const char *qemu_ur
     return TRUE;
 }
 
+static void
+own_name(VbDaemon *daemon)
+{
+    daemon->owner_id = g_bus_own_name_on_connection(daemon->bus, daemon->bus_name, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                    on_name_acquired, on_name_lost, daemon, NULL);
+}
+
+/* Clients see the name only once guests left running by an earlier daemon are re-attached,
+ * so their first calls find every domain in its true state. */
+static gboolean
+own_name_when_recovered(gpointer user_data)
+{
+    VbDaemon *daemon = user_data;
+
+    if (vb_service_recovering(daemon->service) && g_get_monotonic_time() < daemon->recovery_deadline)
+        return G_SOURCE_CONTINUE;
+    if (vb_service_recovering(daemon->service))
+        g_warning("still re-attaching guests after %d s; serving anyway", RECOVERY_MAX_MS / 1000);
+    own_name(daemon);
+    return G_SOURCE_REMOVE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -106,7 +135,6 @@ main(int argc, char **argv)
     g_autoptr(GDBusConnection) bus = NULL;
     g_autoptr(VbService) service = NULL;
     VbDaemon daemon = { .exit_code = EXIT_SUCCESS };
-    guint owner_id;
 
     setlocale(LC_ALL, "");
     g_option_context_add_main_entries(context, entries, NULL);
@@ -140,10 +168,16 @@ main(int argc, char **argv)
     daemon.bus_name = bus_name ? bus_name : "org.libvirt";
     g_unix_signal_add(SIGTERM, on_terminate, &daemon);
     g_unix_signal_add(SIGINT, on_terminate, &daemon);
-    owner_id = g_bus_own_name_on_connection(bus, daemon.bus_name, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                            on_name_acquired, on_name_lost, &daemon, NULL);
+    daemon.bus = bus;
+    daemon.service = service;
+    daemon.recovery_deadline = g_get_monotonic_time() + RECOVERY_MAX_MS * G_TIME_SPAN_MILLISECOND;
+    if (vb_service_recovering(service))
+        g_timeout_add(RECOVERY_POLL_MS, own_name_when_recovered, &daemon);
+    else
+        own_name(&daemon);
     g_main_loop_run(daemon.loop);
-    g_bus_unown_name(owner_id);
+    if (daemon.owner_id)
+        g_bus_unown_name(daemon.owner_id);
     g_clear_pointer(&service, vb_service_free);
     g_dbus_connection_flush_sync(bus, NULL, NULL);
     g_main_loop_unref(daemon.loop);

@@ -32,6 +32,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbService, vb_service_free)
 
 /* Exports @conn (taking ownership) at /org/libvirt/<driver name>. */
 gboolean vb_service_export(VbService *service, VbConn *conn, GError **error);
+/* TRUE while a connection's driver still recovers state (e.g. re-attaches running guests). */
+gboolean vb_service_recovering(VbService *service);
 
 GDBusInterfaceInfo *vb_service_interface(VbService *service, const char *name);
 const char *vb_service_action(GDBusInterfaceInfo *iface, const char *member, gboolean write);

@@ -92,6 +92,7 @@ const VbDriver vb_qemu_driver = {
     .open = qemu_open,
     .close = qemu_close,
 
+    .recovering = qemu_recovering,
     .get_hostname = qemu_get_hostname,
 
     .domain_define_xml = qemu_domain_define_xml,

@@ -34,6 +34,7 @@ typedef struct {
     GHashTable *runs;        /* UUID -> QemuRun, one per running (or starting) domain */
     guint autostart_source;
     char *save_dir;          /* managed save images, <name>.save */
+    guint recovering;        /* re-attaches to QEMUs left running that have not finished */
 } QemuPriv;
 
 static inline QemuPriv *qemu_priv(VbConn *conn) { return conn->priv; }
@@ -69,6 +70,7 @@ void qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask 
 void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path);
+gboolean qemu_recovering(VbConn *conn);
 
 /* Jobs for the driver's other files. One job runs per domain at a time. A job that waits on
  * QEMU begins with qemu_job_begin_active (refuses an inactive or busy domain; the QemuRun's

@@ -712,6 +712,9 @@ on_status_synced(GObject *source, GAsyncResult *result, gpointer user_data)
         else
             on_stop(run, dom);
     }
+    if (run)
+        run->busy = FALSE;
+    qemu_priv(job->conn)->recovering--;
     job_free(job);
 }
 
@@ -724,6 +727,7 @@ report_gone(gpointer user_data)
 
     if (run)
         run_stopped(run, VB_SHUTOFF_CRASHED, VB_EVENT_STOPPED_FAILED);
+    qemu_priv(job->conn)->recovering--;
     return G_SOURCE_REMOVE;
 }
 
@@ -736,10 +740,10 @@ on_reattached(GObject *source, GAsyncResult *result, gpointer user_data)
     VbQemuProcess *proc = vb_qemu_process_attach_finish(result, &error);
 
     run->starting = FALSE;
-    run->busy = FALSE;
     if (!proc) {
         g_message("domain %s: its QEMU is gone (%s)", job->uuid, error->message);
         run_stopped(run, VB_SHUTOFF_CRASHED, VB_EVENT_STOPPED_FAILED);
+        qemu_priv(job->conn)->recovering--;
         job_free(job);
         return;
     }
@@ -761,6 +765,7 @@ qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_
 
     g_free(run->monitor_path);
     run->monitor_path = g_strdup(monitor_path);
+    qemu_priv(conn)->recovering++;
     if (!pid_runs_monitor(pid, monitor_path)) {
         g_message("domain %s: QEMU (pid %d) is gone", dom->def->name, (int)pid);
         run->starting = FALSE;
@@ -999,6 +1004,12 @@ void
 qemu_autostart(VbConn *conn)
 {
     qemu_priv(conn)->autostart_source = g_idle_add(autostart_idle, conn);
+}
+
+gboolean
+qemu_recovering(VbConn *conn)
+{
+    return qemu_priv(conn)->recovering > 0;
 }
 
 /* ---- facts of a running domain ---- */

@@ -463,3 +463,56 @@ def test_save_errors_change_nothing(qemu, guest, home):
     qemu.call(path, DOMAIN, "Create", U(1))
     assert_dbus_error(qemu.call, path, DOMAIN, "Save", image, "", U(6), contains="mutually exclusive")
     assert state(qemu, path) == PAUSED_USER
+
+
+# ---- several guests at once
+
+def start_async(d, path, results):
+    """Create @path without waiting; the reply (or error) lands in @results[path]."""
+    def reply():
+        results[path] = "ok"
+
+    def error(e):
+        results[path] = e
+    d.proxy(path, DOMAIN).Create(U(1), reply_handler=reply, error_handler=error, timeout=120)
+
+
+def test_four_guests_start_concurrently(qemu, guest, home):
+    paths = [define(qemu, guest_xml(guest, home, "c%d" % i)) for i in range(4)]
+    results = {}
+    for p in paths:
+        start_async(qemu, p, results)
+    wait_for(lambda: (qemu.recorder(interface=DOMAIN).pump(0.05) or True) and len(results) == 4, 60,
+             "four replies")
+    assert results == {p: "ok" for p in paths}
+    pids = {qemu_pid(home, "c%d" % i) for i in range(4)}
+    assert len(pids) == 4 and all(alive(pid) for pid in pids)
+    ids = {int(qemu.get(p, DOMAIN, "Id")) for p in paths}
+    assert len(ids) == 4
+    for p in paths:
+        qemu.call(p, DOMAIN, "Destroy", U(0))
+    assert not any(alive(pid) for pid in pids)
+
+
+def test_two_guests_reattached_after_a_restart(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    a = define(d, guest_xml(guest, home, "ra"))
+    b = define(d, guest_xml(guest, home, "rb"))
+    d.call(a, DOMAIN, "Create", U(0))
+    d.call(b, DOMAIN, "Create", U(1))
+    pids = [qemu_pid(home, "ra"), qemu_pid(home, "rb")]
+    assert d.stop() == 0
+
+    d2 = virtbusd_factory(env=env)
+    try:
+        assert state(d2, a) == RUNNING_BOOTED
+        assert state(d2, b) == PAUSED_USER
+        d2.call(a, DOMAIN, "Suspend")
+        d2.call(b, DOMAIN, "Resume")
+        assert state(d2, a) == PAUSED_USER
+        assert state(d2, b) == RUNNING_UNPAUSED
+    finally:
+        d2.call(a, DOMAIN, "Destroy", U(0))
+        d2.call(b, DOMAIN, "Destroy", U(0))
+    assert not any(alive(pid) for pid in pids)
