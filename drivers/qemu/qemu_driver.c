@@ -42,6 +42,7 @@ qemu_close(VbConn *conn)
 
     if (!priv)
         return;
+    qemu_host_stop(conn);
     g_free(priv->config_dir);
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
@@ -76,6 +77,7 @@ qemu_open(VbConn *conn, GError **error)
         return FALSE;
     }
     qemu_status_load_all(conn);
+    qemu_host_start(conn);
     qemu_autostart(conn);
     return TRUE;
 }
@@ -94,6 +96,17 @@ const VbDriver vb_qemu_driver = {
 
     .recovering = qemu_recovering,
     .get_hostname = qemu_get_hostname,
+    .get_version = qemu_get_version,
+    .get_capabilities = qemu_get_capabilities,
+    .get_sysinfo = qemu_get_sysinfo,
+    .get_domain_capabilities = qemu_get_domain_capabilities,
+    .node_get_info = qemu_node_get_info,
+    .node_get_cpu_map = qemu_node_get_cpu_map,
+    .node_get_memory_stats = qemu_node_get_memory_stats,
+    .node_get_cpu_stats = qemu_node_get_cpu_stats,
+    .node_get_free_memory = qemu_node_get_free_memory,
+    .get_cpu_model_names = qemu_get_cpu_model_names,
+    .node_get_security_model = qemu_node_get_security_model,
 
     .domain_define_xml = qemu_domain_define_xml,
     .domain_undefine = qemu_domain_undefine,

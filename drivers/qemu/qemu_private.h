@@ -6,6 +6,7 @@
 #include "drivers/qemu/qemu_process.h"
 
 typedef struct _QemuRun QemuRun;
+typedef struct _QemuHost QemuHost;
 
 /* A running (or starting) QEMU domain. */
 struct _QemuRun {
@@ -35,6 +36,7 @@ typedef struct {
     guint autostart_source;
     char *save_dir;          /* managed save images, <name>.save */
     guint recovering;        /* re-attaches to QEMUs left running that have not finished */
+    QemuHost *host;          /* what QEMU and the host told (qemu_host.c) */
 } QemuPriv;
 
 static inline QemuPriv *qemu_priv(VbConn *conn) { return conn->priv; }
@@ -107,3 +109,48 @@ void qemu_domain_start_managed_save(VbConn *conn, VbDomainObj *dom, guint flags,
 gboolean qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run);
 void qemu_status_remove(VbConn *conn, VbDomainObj *dom);
 void qemu_status_load_all(VbConn *conn);
+
+/* qemu_host.c: host facts from /proc, /sys and the QEMU binary (probed once, at open) */
+#define QEMU_HOST_EMULATOR "/usr/bin/qemu-system-x86_64"
+
+/* A machine type as QEMU's query-machines lists it. */
+typedef struct {
+    char *name;
+    char *alias;             /* "pc", "q35"... or NULL */
+    guint max_cpus;
+    gboolean deprecated;
+    gboolean is_default;
+} QemuMachine;
+
+void qemu_machine_free(QemuMachine *machine);
+/* Starts the asynchronous probes of QEMU (version, machines, CPU models); at open. */
+void qemu_host_start(VbConn *conn);
+/* Stops them and drops what they found; at close. */
+void qemu_host_stop(VbConn *conn);
+/* TRUE once every probe has its answer (or its error). */
+gboolean qemu_host_probes_done(VbConn *conn);
+/* QemuMachine array (borrowed), waiting for the probe if needed. */
+GPtrArray *qemu_host_machines(VbConn *conn, GError **error);
+/* QEMU CPU model name -> GINT_TO_POINTER(usable under TCG) (borrowed). */
+GHashTable *qemu_host_cpu_models(VbConn *conn, GError **error);
+/* Where the capabilities XML is cached for the connection. */
+char **qemu_host_caps_cache(VbConn *conn);
+gboolean qemu_host_kvm_usable(void);
+gboolean qemu_arch_is_known(const char *arch);
+gboolean qemu_get_version(VbConn *conn, guint64 *version, GError **error);
+gboolean qemu_node_get_info(VbConn *conn, VbNodeInfo *info, GError **error);
+/* The CPU part of virNodeGetInfo (cpus, mhz, nodes, sockets, cores, threads) as libvirt counts
+ * it, for the host whose /sys and /proc live under @root ("/" here; tests pass recorded trees). */
+gboolean qemu_host_cpu_topology_at(const char *root, VbNodeInfo *info, GError **error);
+GArray *qemu_node_get_cpu_map(VbConn *conn, guint flags, GError **error);
+GHashTable *qemu_node_get_memory_stats(VbConn *conn, int cell, guint flags, GError **error);
+GHashTable *qemu_node_get_cpu_stats(VbConn *conn, int cpu, guint flags, GError **error);
+gboolean qemu_node_get_free_memory(VbConn *conn, guint64 *bytes, GError **error);
+char *qemu_get_sysinfo(VbConn *conn, guint flags, GError **error);
+GStrv qemu_get_cpu_model_names(VbConn *conn, const char *arch, guint flags, GError **error);
+gboolean qemu_node_get_security_model(VbConn *conn, char **model, char **doi, GError **error);
+
+/* qemu_caps.c: capabilities and domain capabilities XML */
+char *qemu_get_capabilities(VbConn *conn, GError **error);
+char *qemu_get_domain_capabilities(VbConn *conn, const char *emulator, const char *arch, const char *machine,
+                                   const char *virttype, guint flags, GError **error);
