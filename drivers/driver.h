@@ -397,6 +397,18 @@ typedef struct {
     gboolean (*vol_wipe)(VbConn *conn, VbStorageVolObj *vol, guint pattern, guint flags, GError **error);
     char *(*vol_get_xml_desc)(VbConn *conn, VbStorageVolObj *vol, guint flags, GError **error);
 
+    /* Storage work that scans directories or writes images runs on a worker thread; the driver
+     * finishes @task on the main thread: g_task_return_boolean, or for the vol_create ones
+     * g_task_return_pointer with the new volume's key (g_free). A driver fills these or the
+     * synchronous entries above, not both. */
+    void (*pool_create_async)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GTask *task);
+    void (*pool_refresh_async)(VbConn *conn, VbStoragePoolObj *pool, guint flags, GTask *task);
+    void (*vol_create_xml_async)(VbConn *conn, VbStoragePoolObj *pool, const char *xml, guint flags, GTask *task);
+    void (*vol_create_xml_from_async)(VbConn *conn, VbStoragePoolObj *pool, const char *xml, VbStorageVolObj *from,
+                                      guint flags, GTask *task);
+    void (*vol_resize_async)(VbConn *conn, VbStorageVolObj *vol, guint64 capacity, guint flags, GTask *task);
+    void (*vol_wipe_async)(VbConn *conn, VbStorageVolObj *vol, guint pattern, guint flags, GTask *task);
+
     /* host interfaces */
     VbInterfaceObj *(*interface_define_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
     gboolean (*interface_undefine)(VbConn *conn, VbInterfaceObj *iface, GError **error);
@@ -430,6 +442,7 @@ struct _VbConn {
     VbObjList *secrets;
     VbObjList *nwfilters;
     GHashTable *domains_by_id;   /* int -> VbDomainObj (borrowed) */
+    gpointer storage;        /* drivers/storage state, on connections with real storage */
     VbEventSink sink;
     gpointer sink_data;
 };

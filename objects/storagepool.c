@@ -62,10 +62,24 @@ set_autostart(VbCall *call, GVariant *value, GError **error)
         return VB_DRIVER_CALL(call->conn, op, api, error, POOL(call), flags) ? g_variant_new("()") : NULL; \
     }
 
+/* A driver whose storage work runs on a worker thread has an _async entry: the reply follows
+ * when it finishes. */
+#define POOL_ASYNC_FLAGS_METHOD(fn, op, api) \
+    static GVariant *fn(VbCall *call, GVariant *args, GError **error) \
+    { \
+        guint flags; \
+        g_variant_get(args, "(u)", &flags); \
+        if (call->conn->driver->op##_async) { \
+            call->conn->driver->op##_async(call->conn, POOL(call), flags, vb_call_empty_reply_task(call)); \
+            return NULL; \
+        } \
+        return VB_DRIVER_CALL(call->conn, op, api, error, POOL(call), flags) ? g_variant_new("()") : NULL; \
+    }
+
 POOL_FLAGS_METHOD(pool_build, pool_build, "virStoragePoolBuild")
-POOL_FLAGS_METHOD(pool_create, pool_create, "virStoragePoolCreate")
+POOL_ASYNC_FLAGS_METHOD(pool_create, pool_create, "virStoragePoolCreate")
 POOL_FLAGS_METHOD(pool_delete, pool_delete, "virStoragePoolDelete")
-POOL_FLAGS_METHOD(pool_refresh, pool_refresh, "virStoragePoolRefresh")
+POOL_ASYNC_FLAGS_METHOD(pool_refresh, pool_refresh, "virStoragePoolRefresh")
 
 static GVariant *
 pool_destroy(VbCall *call, GVariant *args, GError **error)
@@ -107,6 +121,24 @@ vol_reply(VbCall *call, VbStorageVolObj *vol)
     return path ? g_variant_new("(o)", path) : NULL;
 }
 
+static void
+vol_created(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *key = g_task_propagate_pointer(G_TASK(result), &error);
+    g_autofree char *path = key ? vb_object_path(&deferred->call, &vb_storagevol_class, key) : NULL;
+
+    deferred->complete(deferred, path ? g_variant_new("(o)", path) : NULL, error);
+}
+
+/* A task whose result is the new volume's key becomes the reply with its path. */
+static GTask *
+vol_created_task(VbCall *call)
+{
+    return g_task_new(NULL, NULL, vol_created, call->defer(call));
+}
+
 static gboolean
 check_pool_active(VbStoragePoolObj *pool, GError **error)
 {
@@ -140,6 +172,10 @@ pool_vol_create_xml(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&su)", &xml, &flags);
+    if (call->conn->driver->vol_create_xml_async) {
+        call->conn->driver->vol_create_xml_async(call->conn, POOL(call), xml, flags, vol_created_task(call));
+        return NULL;
+    }
     return vol_reply(call, VB_DRIVER_CALL(call->conn, vol_create_xml, "virStorageVolCreateXML", error, POOL(call),
                                           xml, flags));
 }
@@ -154,6 +190,11 @@ pool_vol_create_xml_from(VbCall *call, GVariant *args, GError **error)
     g_variant_get(args, "(&s&su)", &xml, &key, &flags);
     if (!(from = vb_conn_vol_by_key(call->conn, key, error)))
         return NULL;
+    if (call->conn->driver->vol_create_xml_from_async) {
+        call->conn->driver->vol_create_xml_from_async(call->conn, POOL(call), xml, from, flags,
+                                                      vol_created_task(call));
+        return NULL;
+    }
     return vol_reply(call, VB_DRIVER_CALL(call->conn, vol_create_xml_from, "virStorageVolCreateXMLFrom", error,
                                           POOL(call), xml, from, flags));
 }

@@ -92,6 +92,10 @@ vol_resize(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(tu)", &capacity, &flags);
+    if (call->conn->driver->vol_resize_async) {
+        call->conn->driver->vol_resize_async(call->conn, VOL(call), capacity, flags, vb_call_empty_reply_task(call));
+        return NULL;
+    }
     return VB_DRIVER_CALL(call->conn, vol_resize, "virStorageVolResize", error, VOL(call), capacity, flags)
                ? g_variant_new("()") : NULL;
 }
@@ -102,6 +106,10 @@ vol_wipe(VbCall *call, GVariant *args, GError **error)
     guint pattern, flags;
 
     g_variant_get(args, "(uu)", &pattern, &flags);
+    if (call->conn->driver->vol_wipe_async) {
+        call->conn->driver->vol_wipe_async(call->conn, VOL(call), pattern, flags, vb_call_empty_reply_task(call));
+        return NULL;
+    }
     return VB_DRIVER_CALL(call->conn, vol_wipe, "virStorageVolWipePattern", error, VOL(call), pattern, flags)
                ? g_variant_new("()") : NULL;
 }

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "drivers/qemu/qemu_private.h"
+#include "drivers/storage/storage_driver.h"
 
 #define QEMU_SYSTEM_URI "qemu:///system"
 #define QEMU_SESSION_URI "qemu:///session"
@@ -43,6 +44,7 @@ qemu_close(VbConn *conn)
     if (!priv)
         return;
     qemu_host_stop(conn);
+    vb_storage_close(conn);
     g_free(priv->config_dir);
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
@@ -73,6 +75,10 @@ qemu_open(VbConn *conn, GError **error)
     if (!make_dir(priv->config_dir, error) || !make_dir(priv->autostart_dir, error) ||
         !make_dir(priv->state_dir, error) || !make_dir(priv->log_dir, error) || !make_dir(priv->save_dir, error) ||
         !qemu_domains_load(conn, error)) {
+        qemu_close(conn);
+        return FALSE;
+    }
+    if (!vb_storage_open(conn, priv->privileged, error)) {
         qemu_close(conn);
         return FALSE;
     }
@@ -127,4 +133,21 @@ const VbDriver vb_qemu_driver = {
     .domain_reset_async = qemu_domain_reset_async,
     .domain_suspend_async = qemu_domain_suspend_async,
     .domain_resume_async = qemu_domain_resume_async,
+
+    .pool_define_xml = vb_storage_pool_define_xml,
+    .pool_create_xml = vb_storage_pool_create_xml,
+    .pool_build = vb_storage_pool_build,
+    .pool_create_async = vb_storage_pool_create_async,
+    .pool_delete = vb_storage_pool_delete,
+    .pool_destroy = vb_storage_pool_destroy,
+    .pool_undefine = vb_storage_pool_undefine,
+    .pool_refresh_async = vb_storage_pool_refresh_async,
+    .pool_set_autostart = vb_storage_pool_set_autostart,
+    .pool_get_xml_desc = vb_storage_pool_get_xml_desc,
+    .vol_create_xml_async = vb_storage_vol_create_xml_async,
+    .vol_create_xml_from_async = vb_storage_vol_create_xml_from_async,
+    .vol_delete = vb_storage_vol_delete,
+    .vol_resize_async = vb_storage_vol_resize_async,
+    .vol_wipe_async = vb_storage_vol_wipe_async,
+    .vol_get_xml_desc = vb_storage_vol_get_xml_desc,
 };
