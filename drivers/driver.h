@@ -302,6 +302,20 @@ typedef struct {
     void (*domain_reset_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_suspend_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
     void (*domain_resume_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
+    /* Tuning and queries that wait on the hypervisor process, finished the same way. The
+     * pointer ones: domain_memory_stats_async returns what domain_memory_stats does (a
+     * GHashTable), domain_get_stats_async a GArray of VbTypedParam with the statistics the
+     * driver measures ("block.0.rd.reqs", "balloon.rss"...), which take the place of the
+     * generic ones of the same name. */
+    void (*domain_set_memory_flags_async)(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GTask *task);
+    void (*domain_set_vcpus_flags_async)(VbConn *conn, VbDomainObj *dom, guint count, guint flags, GTask *task);
+    void (*domain_pin_vcpu_async)(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags,
+                                  GTask *task);
+    void (*domain_send_key_async)(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
+                                  guint flags, GTask *task);
+    void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_memory_stats_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_get_stats_async)(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
 
     /* domain tuning: typed parameters in and out are GArrays of VbTypedParam */
     GArray *(*domain_get_blkio_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);

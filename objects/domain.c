@@ -15,6 +15,15 @@
 
 static GVariant *params_reply(GArray *params);
 
+/* As ASYNC for an entry whose task returns a pointer: @done (a GAsyncReadyCallback) gets
+ * the call's VbDeferred and builds the reply. */
+#define ASYNC_POINTER(call, op, done, ...) \
+    ((call)->conn->driver->op##_async \
+         ? ((call)->conn->driver->op##_async((call)->conn, DOM(call), ##__VA_ARGS__, \
+                                             g_task_new(NULL, NULL, (done), (call)->defer(call))), \
+            TRUE) \
+         : FALSE)
+
 /* ---- class plumbing ---- */
 
 static gpointer
@@ -341,6 +350,8 @@ domain_set_vcpus(VbCall *call, GVariant *args, GError **error)
     guint count, flags;
 
     g_variant_get(args, "(uu)", &count, &flags);
+    if (ASYNC(call, domain_set_vcpus_flags, count, flags))
+        return NULL;
     return CALL(call, domain_set_vcpus_flags, "virDomainSetVcpusFlags", error, count, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -353,6 +364,8 @@ domain_pin_vcpu(VbCall *call, GVariant *args, GError **error)
 
     g_variant_get(args, "(u@abu)", &vcpu, &map, &flags);
     cpumap = vb_variant_to_cpumap(map);
+    if (ASYNC(call, domain_pin_vcpu, vcpu, cpumap, flags))
+        return NULL;
     return CALL(call, domain_pin_vcpu, "virDomainPinVcpuFlags", error, vcpu, cpumap, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -379,6 +392,8 @@ domain_set_memory(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(tu)", &memory, &flags);
+    if (ASYNC(call, domain_set_memory_flags, memory, flags))
+        return NULL;
     return CALL(call, domain_set_memory_flags, "virDomainSetMemoryFlags", error, memory, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -417,18 +432,14 @@ strv_index(const char *const *strv, const char *str)
     return -1;
 }
 
+/* "(a{it})" from the driver's name -> guint64* table */
 static GVariant *
-domain_memory_stats(VbCall *call, GVariant *args, GError **error)
+memory_stats_reply(GHashTable *stats)
 {
-    guint flags;
-    g_autoptr(GHashTable) stats = NULL;
     GVariantBuilder builder;
     GHashTableIter iter;
     gpointer key, value;
 
-    g_variant_get(args, "(u)", &flags);
-    if (!(stats = CALL(call, domain_memory_stats, "virDomainMemoryStats", error, flags)))
-        return NULL;
     g_variant_builder_init(&builder, G_VARIANT_TYPE("a{it}"));
     g_hash_table_iter_init(&iter, stats);
     while (g_hash_table_iter_next(&iter, &key, &value)) {
@@ -437,6 +448,30 @@ domain_memory_stats(VbCall *call, GVariant *args, GError **error)
             g_variant_builder_add(&builder, "{it}", tag, *(guint64 *)value);
     }
     return g_variant_new("(@a{it})", g_variant_builder_end(&builder));
+}
+
+static void
+memory_stats_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GHashTable) stats = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, stats ? memory_stats_reply(stats) : NULL, error);
+}
+
+static GVariant *
+domain_memory_stats(VbCall *call, GVariant *args, GError **error)
+{
+    guint flags;
+    g_autoptr(GHashTable) stats = NULL;
+
+    g_variant_get(args, "(u)", &flags);
+    if (ASYNC_POINTER(call, domain_memory_stats, memory_stats_done, flags))
+        return NULL;
+    if (!(stats = CALL(call, domain_memory_stats, "virDomainMemoryStats", error, flags)))
+        return NULL;
+    return memory_stats_reply(stats);
 }
 
 /* ---- devices and input ---- */
@@ -451,6 +486,8 @@ domain_send_key(VbCall *call, GVariant *args, GError **error)
     g_variant_get(args, "(uuauu)", &codeset, &holdtime, &iter, &flags);
     while (g_variant_iter_next(iter, "u", &key))
         g_array_append_val(keys, key);
+    if (ASYNC(call, domain_send_key, codeset, holdtime, keys, flags))
+        return NULL;
     return CALL(call, domain_send_key, "virDomainSendKey", error, codeset, holdtime, keys, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -460,6 +497,8 @@ domain_inject_nmi(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC(call, domain_inject_nmi, flags))
+        return NULL;
     return CALL(call, domain_inject_nmi, "virDomainInjectNMI", error, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -1089,9 +1128,62 @@ vb_domain_stats(VbCall *call, VbDomainObj *dom, guint stats)
     return g_variant_builder_end(&b);
 }
 
+/* "(a{sv})": the generic record with the driver's @measured values (may be NULL) in place of
+ * those of the same name, and the others appended. */
+static GVariant *
+stats_reply(GVariant *generic, GArray *measured)
+{
+    g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    GVariantBuilder builder;
+    GVariantIter iter;
+    const char *name;
+    GVariant *value;
+
+    for (guint i = 0; measured && i < measured->len; i++) {
+        VbTypedParam *param = &g_array_index(measured, VbTypedParam, i);
+        g_hash_table_insert(by_name, param->field, param);
+    }
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a{sv}"));
+    g_variant_iter_init(&iter, generic);
+    while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
+        g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
+        VbTypedParam *param = g_hash_table_lookup(by_name, name);
+        if (!param) {
+            g_variant_builder_add(&builder, "{sv}", name, value);
+            continue;
+        }
+        vb_params_add(&builder, name, param_to_variant(param));
+        g_hash_table_remove(by_name, name);
+    }
+    for (guint i = 0; measured && i < measured->len; i++) {
+        VbTypedParam *param = &g_array_index(measured, VbTypedParam, i);
+        if (g_hash_table_contains(by_name, param->field))
+            vb_params_add(&builder, param->field, param_to_variant(param));
+    }
+    return g_variant_new("(@a{sv})", g_variant_builder_end(&builder));
+}
+
+typedef struct {
+    VbDeferred *deferred;
+    GVariant *generic;
+} StatsReply;
+
+static void
+stats_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    StatsReply *reply = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) measured = g_task_propagate_pointer(G_TASK(result), &error);
+
+    reply->deferred->complete(reply->deferred, measured ? stats_reply(reply->generic, measured) : NULL, error);
+    g_variant_unref(reply->generic);
+    g_free(reply);
+}
+
 static GVariant *
 domain_get_stats(VbCall *call, GVariant *args, GError **error)
 {
+    g_autoptr(GVariant) generic = NULL;
     guint stats, flags;
     guint known = VB_STATS_STATE | VB_STATS_CPU_TOTAL | VB_STATS_BALLOON | VB_STATS_VCPU |
                   VB_STATS_INTERFACE | VB_STATS_BLOCK;
@@ -1104,7 +1196,16 @@ domain_get_stats(VbCall *call, GVariant *args, GError **error)
                      stats & ~known);
         return NULL;
     }
-    return g_variant_new("(@a{sv})", vb_domain_stats(call, DOM(call), stats));
+    generic = g_variant_ref_sink(vb_domain_stats(call, DOM(call), stats));
+    if (call->conn->driver->domain_get_stats_async) {
+        StatsReply *reply = g_new0(StatsReply, 1);
+        reply->generic = g_steal_pointer(&generic);
+        reply->deferred = call->defer(call);
+        call->conn->driver->domain_get_stats_async(call->conn, DOM(call), stats ? stats : known,
+                                                   g_task_new(NULL, NULL, stats_done, reply));
+        return NULL;
+    }
+    return stats_reply(generic, NULL);
 }
 
 /* ---- snapshots ---- */

@@ -48,9 +48,10 @@ config_path(QemuPriv *priv, const char *dir, const char *name)
     return g_build_filename(dir, file, NULL);
 }
 
-static gboolean
-config_save(QemuPriv *priv, const VbDomainDef *def, GError **error)
+gboolean
+qemu_domain_save_config(VbConn *conn, const VbDomainDef *def, GError **error)
 {
+    QemuPriv *priv = qemu_priv(conn);
     g_autofree char *path = config_path(priv, priv->config_dir, def->name);
     g_autofree char *xml = vb_domain_def_format_full(def, -1, VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_SECURE);
     g_autoptr(GError) local = NULL;
@@ -82,7 +83,7 @@ qemu_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **erro
         !(def = vb_domain_def_parse(xml, (flags & VB_DEFINE_VALIDATE) ? VB_DOMAIN_PARSE_VALIDATE : 0, error)) ||
         !qemu_domain_post_parse(def, error) ||
         !vb_conn_domain_check_duplicate(conn, def, FALSE, &dom, error) ||
-        !config_save(qemu_priv(conn), def, error))
+        !qemu_domain_save_config(conn, def, error))
         return NULL;
     added = dom == NULL;
     dom = vb_conn_domain_define(conn, dom, g_steal_pointer(&def));

@@ -45,6 +45,8 @@ static inline QemuPriv *qemu_priv(VbConn *conn) { return conn->priv; }
 /* What libvirt's QEMU post-parse fills in, and the refusal of guests this driver cannot run. */
 gboolean qemu_domain_post_parse(VbDomainDef *def, GError **error);
 gboolean qemu_domains_load(VbConn *conn, GError **error);
+/* Writes @def as the domain's persistent config, atomically. */
+gboolean qemu_domain_save_config(VbConn *conn, const VbDomainDef *def, GError **error);
 VbDomainObj *qemu_domain_define_xml(VbConn *conn, const char *xml, guint flags, GError **error);
 gboolean qemu_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 char *qemu_domain_get_xml_desc(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
@@ -154,3 +156,19 @@ gboolean qemu_node_get_security_model(VbConn *conn, char **model, char **doi, GE
 char *qemu_get_capabilities(VbConn *conn, GError **error);
 char *qemu_get_domain_capabilities(VbConn *conn, const char *emulator, const char *arch, const char *machine,
                                    const char *virttype, guint flags, GError **error);
+
+/* qemu_tune.c: memory, vCPUs, pinning, statistics, keys and NMI (over QMP where live) */
+/* The QMP events these calls follow (BALLOON_CHANGE: the live current memory); for
+ * qemu_run.c's event handler. */
+void qemu_tune_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
+void qemu_domain_set_memory_flags_async(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GTask *task);
+gboolean qemu_domain_get_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint flags, guint *count, GError **error);
+void qemu_domain_set_vcpus_flags_async(VbConn *conn, VbDomainObj *dom, guint count, guint flags, GTask *task);
+void qemu_domain_pin_vcpu_async(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags, GTask *task);
+GPtrArray *qemu_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
+void qemu_domain_memory_stats_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+GHashTable *qemu_domain_interface_stats(VbConn *conn, VbDomainObj *dom, const char *device, GError **error);
+void qemu_domain_get_stats_async(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
+void qemu_domain_send_key_async(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
+                                guint flags, GTask *task);
+void qemu_domain_inject_nmi_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);

@@ -193,6 +193,8 @@ on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 time
         on_shutdown(run, dom, data);
     else if (g_str_equal(name, "RESET"))
         vb_conn_emit(run->conn, VB_EVENT_DOMAIN_REBOOT, run->uuid, 0, 0, VB_PRESENCE_SAME);
+    else
+        qemu_tune_handle_event(run, dom, name, data);
 }
 
 static const VbQemuMonitorCallbacks monitor_callbacks = { .event = on_qmp_event };
