@@ -54,6 +54,7 @@ char *
 test_cpumap_format(GArray *map)
 {
     g_autoptr(GString) str = g_string_new(NULL);
+    gboolean empty;
 
     for (guint i = 0; map && i < map->len; i++) {
         guint end = i;
@@ -67,7 +68,8 @@ test_cpumap_format(GArray *map)
             g_string_append_printf(str, "-%u", end);
         i = end;
     }
-    return g_string_free(g_steal_pointer(&str), str->len == 0);
+    empty = str->len == 0;
+    return g_string_free(g_steal_pointer(&str), empty);
 }
 
 /* A caller's map cut or padded to the host's @ncpus. */
