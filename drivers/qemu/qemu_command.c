@@ -331,6 +331,22 @@ check_domain_type(QemuCmd *cmd)
 }
 
 /* Elements kept verbatim that change what the guest sees: refused until modelled. */
+/* vCPU pins are applied by the driver to the vCPU threads after QEMU started; nothing else in
+ * <cputune> is yet. */
+static gboolean
+cputune_only_vcpupins(const char *cputune_xml)
+{
+    g_autoptr(xmlDoc) doc = vb_xml_parse(cputune_xml, "cputune", NULL);
+
+    if (!doc)
+        return FALSE;
+    for (xmlNodePtr child = vb_xml_child(xmlDocGetRootElement(doc), NULL); child; child = vb_xml_next(child, NULL)) {
+        if (!xmlStrEqual(child->name, BAD_CAST "vcpupin"))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static void
 check_unmodelled(QemuCmd *cmd)
 {
@@ -342,7 +358,7 @@ check_unmodelled(QemuCmd *cmd)
         { def->vcpu_cpuset, "<vcpu cpuset>" }, { def->vcpus_xml, "<vcpus>" },
         { def->iothreadids_xml, "<iothreadids>" },
         { def->memory_backing_xml, "<memoryBacking>" }, { def->blkiotune_xml, "<blkiotune>" },
-        { def->memtune_xml, "<memtune>" }, { def->cputune_xml, "<cputune>" },
+        { def->memtune_xml, "<memtune>" },
         { def->numatune_xml, "<numatune>" }, { def->sysinfo_xml, "<sysinfo>" }, { def->idmap_xml, "<idmap>" },
         { def->perf_xml, "<perf>" }, { def->keywrap_xml, "<keywrap>" },
         { def->launch_security_xml, "<launchSecurity>" }, { def->resource_xml, "<resource>" },
@@ -354,6 +370,8 @@ check_unmodelled(QemuCmd *cmd)
             return;
         }
     }
+    if (def->cputune_xml && !cputune_only_vcpupins(def->cputune_xml))
+        qemu_cmd_unsupported(cmd, "%s", "<cputune> other than <vcpupin> is not supported by the QEMU driver yet");
     if (def->iothreads)
         qemu_cmd_unsupported(cmd, "%s", "<iothreads> is not supported by the QEMU driver yet");
     if (g_strcmp0(def->vcpu_placement, "auto") == 0)

@@ -94,7 +94,9 @@ void qemu_domain_start_saved(VbConn *conn, VbDomainDef *def, int fd, guint start
                              GTask *task);
 
 /* qemu_save.c */
-typedef void (*QemuMigrationDone)(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
+/* The end of an asynchronous step on a domain's QEMU: @error (taken) or NULL. */
+typedef void (*QemuStepDone)(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
+typedef QemuStepDone QemuMigrationDone;
 /* Hands @fd (not taken) to QEMU and migrates the guest's state out to it, or in from it with
  * @incoming; @done runs once QEMU reports the migration completed, or failed (@error, taken). */
 void qemu_migration_run(QemuRun *run, int fd, gboolean incoming, QemuMigrationDone done, gpointer user_data);
@@ -161,6 +163,8 @@ char *qemu_get_domain_capabilities(VbConn *conn, const char *emulator, const cha
 /* The QMP events these calls follow (BALLOON_CHANGE: the live current memory); for
  * qemu_run.c's event handler. */
 void qemu_tune_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
+/* At start, before the guest runs: pins each vCPU thread as @def's <cputune><vcpupin> says. */
+void qemu_tune_apply_vcpupins(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data);
 void qemu_domain_set_memory_flags_async(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GTask *task);
 gboolean qemu_domain_get_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint flags, guint *count, GError **error);
 void qemu_domain_set_vcpus_flags_async(VbConn *conn, VbDomainObj *dom, guint count, guint flags, GTask *task);

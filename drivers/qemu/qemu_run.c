@@ -406,6 +406,27 @@ mark_active(VbConn *conn, VbDomainObj *dom, int id)
     dom->started_at = g_get_monotonic_time();
 }
 
+/* The vCPU threads are pinned: the saved state comes in, or the guest goes. */
+static void
+on_pinned(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(conn, uuid);
+
+    if (error || !run) {
+        on_incoming_done(conn, uuid, error ? error : g_error_new_literal(VB_ERROR, VB_ERR_OPERATION_FAILED,
+                                                                         "operation failed: QEMU ended while starting"),
+                         task);
+        return;
+    }
+    if (job->incoming_fd >= 0) {
+        qemu_migration_run(run, job->incoming_fd, TRUE, on_incoming_done, task);
+        return;
+    }
+    continue_start(run, task, job);
+}
+
 static void
 on_started(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -422,11 +443,7 @@ on_started(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     run->proc = proc;
     mark_active(job->conn, dom, GPOINTER_TO_INT(g_object_get_data(G_OBJECT(task), "id")));
-    if (job->incoming_fd >= 0) {
-        qemu_migration_run(run, job->incoming_fd, TRUE, on_incoming_done, task);
-        return;
-    }
-    continue_start(run, task, job);
+    qemu_tune_apply_vcpupins(run, dom->def, on_pinned, task);
 }
 
 static QemuRun *

@@ -1232,3 +1232,73 @@ qemu_domain_inject_nmi_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask 
     if (tune_begin(job, dom))
         tune_execute(job, "inject-nmi", NULL, on_simple_command);
 }
+
+/* ---- pins at start ---- */
+
+typedef struct {
+    VbConn *conn;
+    char *uuid;
+    char *cputune_xml;
+    QemuStepDone done;
+    gpointer user_data;
+} PinsAtStart;
+
+static gboolean
+pin_thread(gint64 tid, const char *cpuset, GError **error)
+{
+    guint ncpus = host_cpu_count();
+    g_autoptr(GArray) map = cpumap_parse(cpuset, ncpus);
+    cpu_set_t cpus;
+
+    CPU_ZERO(&cpus);
+    for (guint i = 0; i < ncpus && i < CPU_SETSIZE; i++) {
+        if (g_array_index(map, gboolean, i))
+            CPU_SET(i, &cpus);
+    }
+    if (sched_setaffinity((pid_t)tid, sizeof(cpus), &cpus) == 0)
+        return TRUE;
+    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot set CPU affinity on process %d: %s", (int)tid,
+                 g_strerror(errno));
+    return FALSE;
+}
+
+static void
+on_cpus_at_start(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    PinsAtStart *pins = user_data;
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply = vb_qemu_monitor_execute_finish(NULL, result, &error);
+    JsonArray *cpus = reply && JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+
+    for (guint i = 0; !error && cpus && i < json_array_get_length(cpus); i++) {
+        JsonObject *cpu = json_array_get_object_element(cpus, i);
+        g_autofree char *cpuset = cputune_vcpupin(pins->cputune_xml,
+                                                  (guint)json_object_get_int_member_with_default(cpu, "cpu-index", -1));
+
+        if (cpuset)
+            pin_thread(json_object_get_int_member_with_default(cpu, "thread-id", -1), cpuset, &error);
+    }
+    pins->done(pins->conn, pins->uuid, error, pins->user_data);
+    g_free(pins->uuid);
+    g_free(pins->cputune_xml);
+    g_free(pins);
+}
+
+void
+qemu_tune_apply_vcpupins(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data)
+{
+    PinsAtStart *pins;
+
+    if (!def->cputune_xml) {
+        done(run->conn, run->uuid, NULL, user_data);
+        return;
+    }
+    pins = g_new0(PinsAtStart, 1);
+    pins->conn = run->conn;
+    pins->uuid = g_strdup(run->uuid);
+    pins->cputune_xml = g_strdup(def->cputune_xml);
+    pins->done = done;
+    pins->user_data = user_data;
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "query-cpus-fast", NULL, NULL, on_cpus_at_start,
+                            pins);
+}

@@ -184,6 +184,18 @@ def test_pin_vcpu_sets_the_thread_affinity(qemu, guest, home):
                       contains="domain is not running")
 
 
+def test_config_pins_apply_when_the_guest_starts(qemu, guest, home):
+    ncpus = os.cpu_count()
+    path = define(qemu, tune_xml(guest, home))
+    last_only = [False] * (ncpus - 1) + [True]
+    qemu.call(path, DOMAIN, "PinVcpu", U(0), last_only, U(AFFECT_CONFIG))
+    assert "<vcpupin vcpu='0' cpuset='%d'/>" % (ncpus - 1) in config_file(home)
+    qemu.call(path, DOMAIN, "Create", U(START_PAUSED))
+    tid = vcpu_threads(qemu_pid(home, "tg"))[0]
+    assert cpus_allowed(tid) == str(ncpus - 1)
+    assert [list(m) for m in qemu.call(path, DOMAIN, "GetVcpuPinInfo", U(0))][0] == last_only
+
+
 def test_block_stats_of_a_disk(qemu, guest, home):
     image = os.path.join(home["root"], "disk.img")
     subprocess.run(["qemu-img", "create", "-f", "raw", image, "8M"], check=True, capture_output=True)
