@@ -832,12 +832,15 @@ nd_parse_wwn(xmlNodePtr node, const char *child, gboolean generate, char **out, 
     if (wwn)
         g_strstrip(wwn);
     if (!wwn || !*wwn) {
-        if (generate)
+        if (generate) {
+            g_free(*out);    /* a repeated <capability type='fc_host'>: the last one counts */
             *out = vb_node_device_generate_wwn();
+        }
         return TRUE;
     }
     if (!nd_check_wwn(wwn, child, ctx, error))
         return FALSE;
+    g_free(*out);
     *out = g_steal_pointer(&wwn);
     return TRUE;
 }
