@@ -77,13 +77,15 @@ run_bad_case(const ConfCase *tc, const char *input)
         g_error("%s: parsed, but a failure was expected", tc->path);
     }
     g_assert_nonnull(error);
-    if (regenerate()) {
+    if (g_file_get_contents(err_path, &expected, NULL, NULL))
+        g_strchomp(expected);
+    /* an expectation that still matches is kept: it may be deliberately shorter */
+    if (regenerate() && (!expected || !strstr(error->message, expected))) {
         g_autofree char *text = g_strconcat(error->message, "\n", NULL);
         g_assert_true(g_file_set_contents(err_path, text, -1, NULL));
         return;
     }
-    g_assert_true(g_file_get_contents(err_path, &expected, NULL, NULL));
-    g_strchomp(expected);
+    g_assert_nonnull(expected);
     if (!strstr(error->message, expected))
         g_error("%s: error '%s' does not contain '%s'", tc->path, error->message, expected);
 }
