@@ -2726,6 +2726,23 @@ vb_domain_def_copy(const VbDomainDef *def)
 
 /* ---- queries ---- */
 
+/* libvirt's virDomainDefHasMemballoon: a balloon whose model is not 'none'. */
+gboolean
+vb_domain_def_has_memballoon(const VbDomainDef *def)
+{
+    for (guint i = 0; i < def->devices->len; i++) {
+        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        g_autoptr(xmlDoc) doc = NULL;
+        g_autofree char *model = NULL;
+
+        if (dev->kind != VB_DEVICE_MEMBALLOON || !(doc = vb_xml_parse(dev->xml, "memballoon", NULL)))
+            continue;
+        model = vb_xml_prop(xmlDocGetRootElement(doc), "model");
+        return g_strcmp0(model, "none") != 0;
+    }
+    return FALSE;
+}
+
 guint
 vb_domain_def_vcpus_current(const VbDomainDef *def)
 {

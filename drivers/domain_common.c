@@ -1,6 +1,8 @@
 /* domain_common.c: domain bookkeeping every driver shares */
 #include "drivers/domain_common.h"
 
+#include <string.h>
+
 gboolean
 vb_conn_domain_check_duplicate(VbConn *conn, const VbDomainDef *def, gboolean live, VbDomainObj **found,
                                GError **error)
@@ -62,6 +64,16 @@ vb_conn_domain_define(VbConn *conn, VbDomainObj *dom, VbDomainDef *def)
     return dom;
 }
 
+char *
+vb_domain_obj_format(VbDomainObj *dom, guint flags, guint allowed, GError **error)
+{
+    const VbDomainDef *def = (flags & VB_DOMAIN_XML_INACTIVE) && dom->new_def ? dom->new_def : dom->def;
+
+    if (!vb_check_flags(flags, allowed, "virDomainGetXMLDesc", error))
+        return NULL;
+    return vb_domain_def_format_full(def, dom->id, flags);
+}
+
 gboolean
 vb_domain_obj_check_undefine(const VbDomainObj *dom, guint flags, GError **error)
 {
@@ -95,4 +107,82 @@ vb_domain_obj_undefine(VbDomainObj *dom)
     dom->persistent = FALSE;
     g_clear_pointer(&dom->new_def, vb_domain_def_free);
     return FALSE;
+}
+
+/* ---- CPU maps: one gboolean per host CPU ---- */
+
+GArray *
+vb_cpumap_new(guint ncpus, gboolean value)
+{
+    GArray *map = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), ncpus);
+
+    g_array_set_size(map, ncpus);
+    for (guint i = 0; i < ncpus; i++)
+        g_array_index(map, gboolean, i) = value;
+    return map;
+}
+
+static gboolean
+parse_range(const char *text, guint64 *first, guint64 *last)
+{
+    g_auto(GStrv) range = g_strsplit(text, "-", 2);
+
+    if (!vb_parse_ull(g_strstrip(range[0]), first))
+        return FALSE;
+    *last = *first;
+    return !range[1] || (vb_parse_ull(g_strstrip(range[1]), last) && *last >= *first);
+}
+
+/* libvirt's bitmap syntax "0-3,^2,5" into @map; FALSE on a syntax error or, when @strict,
+ * a CPU at or past the end of @map (else those are ignored). */
+gboolean
+vb_cpumap_parse(const char *str, GArray *map, gboolean strict)
+{
+    g_auto(GStrv) parts = g_strsplit(str, ",", -1);
+
+    for (gchar **part = parts; *part; part++) {
+        const char *p = g_strstrip(*part);
+        gboolean negate = *p == '^';
+        guint64 first, last;
+
+        if (!parse_range(p + negate, &first, &last) || (strict && last >= map->len))
+            return FALSE;
+        for (guint64 cpu = first; cpu <= last && cpu < map->len; cpu++)
+            g_array_index(map, gboolean, cpu) = !negate;
+    }
+    return TRUE;
+}
+
+/* "0-2,5"; NULL when no CPU is set. */
+char *
+vb_cpumap_format(GArray *map)
+{
+    g_autoptr(GString) str = g_string_new(NULL);
+    gboolean empty;
+
+    for (guint i = 0; map && i < map->len; i++) {
+        guint end = i;
+
+        if (!g_array_index(map, gboolean, i))
+            continue;
+        while (end + 1 < map->len && g_array_index(map, gboolean, end + 1))
+            end++;
+        g_string_append_printf(str, "%s%u", str->len ? "," : "", i);
+        if (end > i)
+            g_string_append_printf(str, "-%u", end);
+        i = end;
+    }
+    empty = str->len == 0;
+    return g_string_free(g_steal_pointer(&str), empty);
+}
+
+/* A caller's map cut or padded to the host's @ncpus. */
+GArray *
+vb_cpumap_fit(GArray *cpumap, guint ncpus)
+{
+    GArray *map = vb_cpumap_new(ncpus, FALSE);
+
+    for (guint i = 0; cpumap && i < MIN(cpumap->len, ncpus); i++)
+        g_array_index(map, gboolean, i) = g_array_index(cpumap, gboolean, i);
+    return map;
 }

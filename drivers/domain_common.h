@@ -14,8 +14,21 @@ void vb_conn_domain_replace_def(VbConn *conn, VbDomainObj *dom, VbDomainDef *def
 /* Makes @def (owned) the persistent definition: a new domain when @dom is NULL, the next
  * definition of an active one, or the definition of an inactive one. Returns the domain. */
 VbDomainObj *vb_conn_domain_define(VbConn *conn, VbDomainObj *dom, VbDomainDef *def);
+/* virDomainGetXMLDesc: the live definition, or with INACTIVE the one the next start uses;
+ * @allowed are the flags the driver accepts. */
+char *vb_domain_obj_format(VbDomainObj *dom, guint flags, guint allowed, GError **error);
 /* The reasons libvirt refuses virDomainUndefineFlags, checked before anything changes. */
 gboolean vb_domain_obj_check_undefine(const VbDomainObj *dom, guint flags, GError **error);
 /* Forgets the persistent side: an active domain becomes transient. Returns TRUE when the
  * domain is inactive and the caller must remove it. */
 gboolean vb_domain_obj_undefine(VbDomainObj *dom);
+
+/* CPU maps: GArrays of gboolean, one per host CPU. */
+GArray *vb_cpumap_new(guint ncpus, gboolean value);
+/* libvirt's bitmap syntax "0-3,^2,5" into @map; FALSE on a syntax error or, when @strict, a CPU
+ * at or past the end of @map (else those are ignored). */
+gboolean vb_cpumap_parse(const char *str, GArray *map, gboolean strict);
+/* "0-2,5"; NULL when no CPU is set. */
+char *vb_cpumap_format(GArray *map);
+/* A caller's map cut or padded to the host's @ncpus. */
+GArray *vb_cpumap_fit(GArray *cpumap, guint ncpus);

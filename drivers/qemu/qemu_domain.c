@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "drivers/persist.h"
 #include "drivers/qemu/qemu_private.h"
 
 #define QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
@@ -54,22 +55,8 @@ qemu_domain_save_config(VbConn *conn, const VbDomainDef *def, GError **error)
     QemuPriv *priv = qemu_priv(conn);
     g_autofree char *path = config_path(priv, priv->config_dir, def->name);
     g_autofree char *xml = vb_domain_def_format_full(def, -1, VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_SECURE);
-    g_autoptr(GError) local = NULL;
 
-    if (g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local))
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot save domain configuration '%s': %s", path, local->message);
-    return FALSE;
-}
-
-static gboolean
-remove_file(const char *path, GError **error)
-{
-    if (g_unlink(path) == 0 || errno == ENOENT)
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot remove '%s': %s", path, g_strerror(errno));
-    return FALSE;
+    return vb_config_write(path, xml, "domain", error);
 }
 
 VbDomainObj *
@@ -108,7 +95,7 @@ qemu_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error
     if (!vb_check_flags(flags, QEMU_UNDEFINE_FLAGS, "virDomainUndefineFlags", error) ||
         !vb_domain_obj_check_undefine(dom, flags, error) ||
         (dom->has_managed_save && !qemu_domain_managed_save_remove(conn, dom, 0, error)) ||
-        !remove_file(link, error) || !remove_file(path, error))
+        !vb_file_remove(link, error) || !vb_file_remove(path, error))
         return FALSE;
     gone = vb_domain_obj_undefine(dom);
     emit_domain(conn, dom, VB_DOMAIN_EVENT_UNDEFINED, VB_EVENT_UNDEFINED_REMOVED,
@@ -121,11 +108,7 @@ qemu_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error
 char *
 qemu_domain_get_xml_desc(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
-    const VbDomainDef *def = (flags & VB_DOMAIN_XML_INACTIVE) && dom->new_def ? dom->new_def : dom->def;
-
-    if (!vb_check_flags(flags, QEMU_XML_FLAGS, "virDomainGetXMLDesc", error))
-        return NULL;
-    return vb_domain_def_format_full(def, dom->id, flags);
+    return vb_domain_obj_format(dom, flags, QEMU_XML_FLAGS, error);
 }
 
 char *
@@ -146,16 +129,8 @@ qemu_domain_set_autostart(VbConn *conn, VbDomainObj *dom, gboolean autostart, GE
         vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot set autostart for transient domain");
         return FALSE;
     }
-    if (!autostart == !dom->autostart)
-        return TRUE;
-    if (!autostart) {
-        if (!remove_file(link, error))
-            return FALSE;
-    } else if (symlink(target, link) < 0) {
-        vb_set_error(error, VB_ERR_SYSTEM_ERROR, "Failed to create symlink '%s' to '%s': %s", link, target,
-                     g_strerror(errno));
+    if (!autostart != !dom->autostart && !vb_autostart_link_set(link, target, autostart, error))
         return FALSE;
-    }
     dom->autostart = autostart != FALSE;
     return TRUE;
 }

@@ -4,20 +4,12 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "drivers/persist.h"
 #include "drivers/qemu/qemu_private.h"
 #include "drivers/storage/storage_driver.h"
 
 #define QEMU_SYSTEM_URI "qemu:///system"
 #define QEMU_SESSION_URI "qemu:///session"
-
-static gboolean
-make_dir(const char *path, GError **error)
-{
-    if (g_mkdir_with_parents(path, 0700) == 0)
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot create directory '%s': %s", path, g_strerror(errno));
-    return FALSE;
-}
 
 static void
 set_dirs(QemuPriv *priv)
@@ -72,8 +64,8 @@ qemu_open(VbConn *conn, GError **error)
     priv->runs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)qemu_run_free);
     conn->priv = priv;
     set_dirs(priv);
-    if (!make_dir(priv->config_dir, error) || !make_dir(priv->autostart_dir, error) ||
-        !make_dir(priv->state_dir, error) || !make_dir(priv->log_dir, error) || !make_dir(priv->save_dir, error) ||
+    if (!vb_dir_make(priv->config_dir, error) || !vb_dir_make(priv->autostart_dir, error) ||
+        !vb_dir_make(priv->state_dir, error) || !vb_dir_make(priv->log_dir, error) || !vb_dir_make(priv->save_dir, error) ||
         !qemu_domains_load(conn, error)) {
         qemu_close(conn);
         return FALSE;

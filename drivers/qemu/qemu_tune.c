@@ -208,22 +208,6 @@ job_config(TuneJob *job, VbDomainObj *dom)
     return dom->persistent ? vb_domain_obj_persistent_def(dom) : NULL;
 }
 
-static gboolean
-def_has_memballoon(const VbDomainDef *def)
-{
-    for (guint i = 0; i < def->devices->len; i++) {
-        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
-        g_autoptr(xmlDoc) doc = NULL;
-        g_autofree char *model = NULL;
-
-        if (dev->kind != VB_DEVICE_MEMBALLOON || !(doc = vb_xml_parse(dev->xml, "memballoon", NULL)))
-            continue;
-        model = vb_xml_prop(xmlDocGetRootElement(doc), "model");
-        return g_strcmp0(model, "none") != 0;
-    }
-    return FALSE;
-}
-
 /* The balloon's QOM path: qemu_command names it by its user alias, else balloon0. */
 static char *
 balloon_qom_path(const VbDomainDef *def)
@@ -320,54 +304,25 @@ cputune_set_vcpupin(char **cputune_xml, guint vcpu, const char *cpuset, GError *
     return TRUE;
 }
 
-/* "0-2,5" from a map of host CPUs; NULL when none is set. */
+/* "0-2,5" from a caller's map of host CPUs; NULL when none is set. */
 static char *
 cpumap_format(GArray *map, guint ncpus)
 {
-    g_autoptr(GString) str = g_string_new(NULL);
-    gboolean empty;
+    g_autoptr(GArray) fitted = vb_cpumap_fit(map, ncpus);
 
-    for (guint i = 0; i < MIN(map->len, ncpus); i++) {
-        guint end = i;
-
-        if (!g_array_index(map, gboolean, i))
-            continue;
-        while (end + 1 < MIN(map->len, ncpus) && g_array_index(map, gboolean, end + 1))
-            end++;
-        g_string_append_printf(str, "%s%u", str->len ? "," : "", i);
-        if (end > i)
-            g_string_append_printf(str, "-%u", end);
-        i = end;
-    }
-    empty = str->len == 0;
-    return g_string_free(g_steal_pointer(&str), empty);
+    return vb_cpumap_format(fitted);
 }
 
-/* libvirt's bitmap syntax ("0-3,^2,5") into a map of @ncpus; every CPU when @text is NULL or
- * malformed. */
+/* A map of @ncpus from libvirt's bitmap syntax; every CPU when @text is NULL or malformed. */
 static GArray *
 cpumap_parse(const char *text, guint ncpus)
 {
-    GArray *map = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), ncpus);
-    g_auto(GStrv) parts = text ? g_strsplit(text, ",", -1) : NULL;
-    gboolean ok = text != NULL;
+    GArray *map = vb_cpumap_new(ncpus, text == NULL);
 
-    g_array_set_size(map, ncpus);
-    for (gchar **part = parts; ok && *part; part++) {
-        const char *p = g_strstrip(*part);
-        gboolean negate = *p == '^';
-        g_auto(GStrv) range = g_strsplit(p + negate, "-", 2);
-        guint64 first, last;
-
-        ok = vb_parse_ull(g_strstrip(range[0]), &first);
-        last = first;
-        if (ok && range[1])
-            ok = vb_parse_ull(g_strstrip(range[1]), &last) && last >= first;
-        for (guint64 cpu = first; ok && cpu <= last && cpu < ncpus; cpu++)
-            g_array_index(map, gboolean, cpu) = !negate;
+    if (text && !vb_cpumap_parse(text, map, FALSE)) {
+        for (guint i = 0; i < ncpus; i++)
+            g_array_index(map, gboolean, i) = TRUE;
     }
-    for (guint i = 0; !ok && i < ncpus; i++)
-        g_array_index(map, gboolean, i) = TRUE;
     return map;
 }
 
@@ -392,7 +347,7 @@ check_memory(VbDomainDef *def, gboolean live, guint64 kib, guint flags, GError *
         vb_set_error(error, VB_ERR_INVALID_ARG, "cannot set memory higher than max memory");
         return FALSE;
     }
-    if (live && !def_has_memballoon(def)) {
+    if (live && !vb_domain_def_has_memballoon(def)) {
         vb_set_error(error, VB_ERR_OPERATION_INVALID, "Unable to change memory of active domain without the "
                      "balloon device and guest OS balloon driver");
         return FALSE;
@@ -921,7 +876,7 @@ qemu_domain_memory_stats_async(VbConn *conn, VbDomainObj *dom, guint flags, GTas
         return;
     job->result = stats_table_new();
     job->result_free = (GDestroyNotify)g_hash_table_unref;
-    if (!def_has_memballoon(dom->def))
+    if (!vb_domain_def_has_memballoon(dom->def))
         memory_stats_finish(job);
     else
         tune_execute(job, "query-balloon", NULL, on_balloon_for_memory_stats);
@@ -1112,7 +1067,7 @@ qemu_domain_get_stats_async(VbConn *conn, VbDomainObj *dom, guint stats, GTask *
     }
     if (!tune_begin(job, dom))
         return;
-    if ((stats & VB_STATS_BALLOON) && def_has_memballoon(dom->def))
+    if ((stats & VB_STATS_BALLOON) && vb_domain_def_has_memballoon(dom->def))
         tune_execute(job, "query-balloon", NULL, on_balloon_for_stats);
     else
         stats_block_step(job);

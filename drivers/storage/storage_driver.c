@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "drivers/persist.h"
 #include "drivers/storage/storage_private.h"
 
 #define DEFAULT_POOL "default"
@@ -251,26 +252,11 @@ config_save(VbStorage *st, const VbStoragePoolDef *def, GError **error)
     g_autofree char *path = config_file(st->config_dir, def->name);
     VbStoragePoolDef saved = *def;
     g_autofree char *xml = NULL;
-    g_autoptr(GError) local = NULL;
 
     /* sizes are facts of the running pool, not configuration */
     saved.capacity = saved.allocation = saved.available = 0;
     xml = vb_storage_pool_def_format(&saved, 0);
-    if (g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local))
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot save storage pool configuration '%s': %s", path,
-                 local->message);
-    return FALSE;
-}
-
-static gboolean
-remove_file(const char *path, GError **error)
-{
-    if (g_unlink(path) == 0 || errno == ENOENT)
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot remove '%s': %s", path, g_strerror(errno));
-    return FALSE;
+    return vb_config_write(path, xml, "storage pool", error);
 }
 
 static gboolean
@@ -279,13 +265,7 @@ set_autostart_link(VbStorage *st, const char *name, gboolean autostart, GError *
     g_autofree char *link = config_file(st->autostart_dir, name);
     g_autofree char *target = config_file(st->config_dir, name);
 
-    if (!autostart)
-        return remove_file(link, error);
-    if (symlink(target, link) == 0 || errno == EEXIST)
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "Failed to create symlink '%s' to '%s': %s", link, target,
-                 g_strerror(errno));
-    return FALSE;
+    return vb_autostart_link_set(link, target, autostart, error);
 }
 
 /* ---- pool definitions ---- */
@@ -608,7 +588,7 @@ vb_storage_pool_undefine(VbConn *conn, VbStoragePoolObj *pool, GError **error)
         vb_set_error(error, VB_ERR_OPERATION_INVALID, "storage pool '%s' is still active", pool->def->name);
         return FALSE;
     }
-    if (!set_autostart_link(st, pool->def->name, FALSE, error) || !remove_file(path, error))
+    if (!set_autostart_link(st, pool->def->name, FALSE, error) || !vb_file_remove(path, error))
         return FALSE;
     emit_pool(conn, pool, VB_POOL_EVENT_UNDEFINED, VB_PRESENCE_GONE);
     vb_obj_list_remove(conn->pools, pool);
@@ -743,15 +723,6 @@ autostart_pools(VbConn *conn)
     }
 }
 
-static gboolean
-make_dir(const char *path, GError **error)
-{
-    if (g_mkdir_with_parents(path, 0700) == 0)
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot create directory '%s': %s", path, g_strerror(errno));
-    return FALSE;
-}
-
 gboolean
 vb_storage_open(VbConn *conn, gboolean privileged, GError **error)
 {
@@ -771,7 +742,7 @@ vb_storage_open(VbConn *conn, gboolean privileged, GError **error)
     }
     st->autostart_dir = g_build_filename(st->config_dir, "autostart", NULL);
     conn->storage = st;
-    if (!make_dir(st->config_dir, error) || !make_dir(st->autostart_dir, error)) {
+    if (!vb_dir_make(st->config_dir, error) || !vb_dir_make(st->autostart_dir, error)) {
         vb_storage_close(conn);
         return FALSE;
     }

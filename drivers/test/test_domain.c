@@ -295,11 +295,7 @@ test_domain_undefine(VbConn *conn, VbDomainObj *dom, guint flags, GError **error
 char *
 test_domain_get_xml_desc(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
-    const VbDomainDef *def = (flags & VB_DOMAIN_XML_INACTIVE) && dom->new_def ? dom->new_def : dom->def;
-
-    if (!vb_check_flags(flags, TEST_XML_FLAGS, "virDomainGetXMLDesc", error))
-        return NULL;
-    return vb_domain_def_format_full(def, dom->id, flags);
+    return vb_domain_obj_format(dom, flags, TEST_XML_FLAGS, error);
 }
 
 gboolean

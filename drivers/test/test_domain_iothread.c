@@ -3,6 +3,7 @@
  * A definition's IOThreads are <iothreads>N</iothreads> and <iothreadids>: the ids listed
  * there come first, then libvirt fills in the lowest free ids up to N. Pins live in
  * <cputune> as <iothreadpin> and <emulatorpin>. */
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
@@ -184,8 +185,8 @@ test_domain_del_iothread(VbConn *conn, VbDomainObj *dom, guint id, guint flags, 
 gboolean
 test_domain_pin_iothread(VbConn *conn, VbDomainObj *dom, guint id, GArray *cpumap, guint flags, GError **error)
 {
-    g_autoptr(GArray) map = test_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
-    g_autofree char *cpuset = test_cpumap_format(map);
+    g_autoptr(GArray) map = vb_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
+    g_autofree char *cpuset = vb_cpumap_format(map);
     g_autoptr(GArray) threads = NULL;
     VbDomainDef *def;
 
@@ -215,7 +216,7 @@ iothread_cpumap(const VbDomainDef *def, guint id, guint ncpus)
 
     if (cpuset || def->vcpu_cpuset)
         return test_cpumap_for(cpuset, def->vcpu_cpuset, ncpus);
-    map = test_cpumap_new(ncpus, FALSE);
+    map = vb_cpumap_new(ncpus, FALSE);
     for (guint i = 0; i < MIN(vb_domain_def_vcpus_current(def), ncpus); i++)
         g_array_index(map, gboolean, i) = TRUE;
     return map;
@@ -247,8 +248,8 @@ test_domain_get_iothread_info(VbConn *conn, VbDomainObj *dom, guint flags, GErro
 gboolean
 test_domain_pin_emulator(VbConn *conn, VbDomainObj *dom, GArray *cpumap, guint flags, GError **error)
 {
-    g_autoptr(GArray) map = test_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
-    g_autofree char *cpuset = test_cpumap_format(map);
+    g_autoptr(GArray) map = vb_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
+    g_autofree char *cpuset = vb_cpumap_format(map);
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinEmulator", error) ||

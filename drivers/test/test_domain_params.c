@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
@@ -478,14 +479,14 @@ numatune_write(xmlNodePtr root, const Numatune *numa)
 static char *
 numa_parse_nodeset(const char *text, GError **error)
 {
-    g_autoptr(GArray) map = test_cpumap_new(TEST_NODESET_MAX, FALSE);
+    g_autoptr(GArray) map = vb_cpumap_new(TEST_NODESET_MAX, FALSE);
     char *canonical;
 
-    if (!test_cpumap_parse(text, map, TRUE)) {
+    if (!vb_cpumap_parse(text, map, TRUE)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Failed to parse bitmap '%s'", text);
         return NULL;
     }
-    if (!(canonical = test_cpumap_format(map)))
+    if (!(canonical = vb_cpumap_format(map)))
         vb_set_error(error, VB_ERR_OPERATION_INVALID, "Invalid nodeset of 'numatune': %s", text);
     return canonical;
 }

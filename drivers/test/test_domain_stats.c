@@ -81,23 +81,6 @@ test_domain_interface_stats(VbConn *conn, VbDomainObj *dom, const char *device, 
     return stats;
 }
 
-/* libvirt's virDomainDefHasMemballoon: a balloon whose model is not 'none'. */
-static gboolean
-has_memballoon(const VbDomainDef *def)
-{
-    for (guint i = 0; i < def->devices->len; i++) {
-        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
-        g_autoptr(xmlDoc) doc = NULL;
-        g_autofree char *model = NULL;
-
-        if (dev->kind != VB_DEVICE_MEMBALLOON || !(doc = vb_xml_parse(dev->xml, "memballoon", NULL)))
-            continue;
-        model = vb_xml_prop(xmlDocGetRootElement(doc), "model");
-        return g_strcmp0(model, "none") != 0;
-    }
-    return FALSE;
-}
-
 GHashTable *
 test_domain_memory_stats(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
 {
@@ -107,7 +90,7 @@ test_domain_memory_stats(VbConn *conn, VbDomainObj *dom, guint flags, GError **e
     if (!vb_check_flags(flags, 0, "virDomainMemoryStats", error) || !test_domain_check_active(dom, error))
         return NULL;
     stats = test_stats_new();
-    if (!has_memballoon(dom->def))
+    if (!vb_domain_def_has_memballoon(dom->def))
         return stats;
     cur = dom->def->current_memory_kib;
     test_stats_set(stats, "actual_balloon", cur);

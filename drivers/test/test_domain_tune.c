@@ -1,6 +1,7 @@
 /* test_domain_tune.c: vCPUs, pinning, memory and metadata of test driver domains */
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
@@ -147,14 +148,14 @@ pin_def(VbDomainDef *def, guint vcpu, const char *cpuset, GError **error)
 gboolean
 test_domain_pin_vcpu(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap, guint flags, GError **error)
 {
-    g_autoptr(GArray) map = test_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
+    g_autoptr(GArray) map = vb_cpumap_fit(cpumap, test_priv(conn)->node.cpus);
     g_autofree char *cpuset = NULL;
     VbDomainDef *live, *config;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinVcpuFlags", error) ||
         !get_defs(dom, flags, &live, &config, error))
         return FALSE;
-    if (!(cpuset = test_cpumap_format(map))) {
+    if (!(cpuset = vb_cpumap_format(map))) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Empty cpu list for pinning");
         return FALSE;
     }
@@ -170,11 +171,11 @@ GArray *
 test_cpumap_for(const char *cpuset, const char *fallback, guint ncpus)
 {
     const char *text = cpuset ? cpuset : fallback;
-    GArray *map = test_cpumap_new(ncpus, text == NULL);
+    GArray *map = vb_cpumap_new(ncpus, text == NULL);
 
-    if (text && !test_cpumap_parse(text, map, FALSE)) {
+    if (text && !vb_cpumap_parse(text, map, FALSE)) {
         g_array_unref(map);
-        map = test_cpumap_new(ncpus, TRUE);
+        map = vb_cpumap_new(ncpus, TRUE);
     }
     return map;
 }

@@ -95,11 +95,7 @@ xmlDocPtr test_def_doc(const VbDomainDef *def);
 /* virTypedParamsValidate: names in @specs (NULL-terminated) with their types, no repeats. */
 gboolean test_params_validate(GArray *params, const TestParamSpec *specs, GError **error);
 
-/* test_xmledit.c: CPU maps and the verbatim XML parts of a definition */
-GArray *test_cpumap_new(guint ncpus, gboolean value);
-gboolean test_cpumap_parse(const char *str, GArray *map, gboolean strict);
-char *test_cpumap_format(GArray *map);
-GArray *test_cpumap_fit(GArray *cpumap, guint ncpus);
+/* test_xmledit.c: the verbatim XML parts of a definition */
 xmlDocPtr test_xml_open(const char *xml, const char *root, GError **error);
 char *test_xml_close(xmlDocPtr doc);
 void test_xml_store(char **field, char *xml);

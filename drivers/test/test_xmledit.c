@@ -1,87 +1,9 @@
 /* test_xmledit.c: editing the parts of a domain definition that conf/ keeps as verbatim XML
- * (<cputune>, <memtune>, <blkiotune>, <numatune>, <perf>, device elements), and CPU maps */
+ * (<cputune>, <memtune>, <blkiotune>, <numatune>, <perf>, device elements) */
 #include <string.h>
 
 #include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
-
-/* ---- CPU maps: one gboolean per host CPU ---- */
-
-GArray *
-test_cpumap_new(guint ncpus, gboolean value)
-{
-    GArray *map = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), ncpus);
-
-    g_array_set_size(map, ncpus);
-    for (guint i = 0; i < ncpus; i++)
-        g_array_index(map, gboolean, i) = value;
-    return map;
-}
-
-static gboolean
-parse_range(const char *text, guint64 *first, guint64 *last)
-{
-    g_auto(GStrv) range = g_strsplit(text, "-", 2);
-
-    if (!vb_parse_ull(g_strstrip(range[0]), first))
-        return FALSE;
-    *last = *first;
-    return !range[1] || (vb_parse_ull(g_strstrip(range[1]), last) && *last >= *first);
-}
-
-/* libvirt's bitmap syntax "0-3,^2,5" into @map; FALSE on a syntax error or, when @strict,
- * a CPU at or past the end of @map (else those are ignored). */
-gboolean
-test_cpumap_parse(const char *str, GArray *map, gboolean strict)
-{
-    g_auto(GStrv) parts = g_strsplit(str, ",", -1);
-
-    for (gchar **part = parts; *part; part++) {
-        const char *p = g_strstrip(*part);
-        gboolean negate = *p == '^';
-        guint64 first, last;
-
-        if (!parse_range(p + negate, &first, &last) || (strict && last >= map->len))
-            return FALSE;
-        for (guint64 cpu = first; cpu <= last && cpu < map->len; cpu++)
-            g_array_index(map, gboolean, cpu) = !negate;
-    }
-    return TRUE;
-}
-
-/* "0-2,5"; NULL when no CPU is set. */
-char *
-test_cpumap_format(GArray *map)
-{
-    g_autoptr(GString) str = g_string_new(NULL);
-    gboolean empty;
-
-    for (guint i = 0; map && i < map->len; i++) {
-        guint end = i;
-
-        if (!g_array_index(map, gboolean, i))
-            continue;
-        while (end + 1 < map->len && g_array_index(map, gboolean, end + 1))
-            end++;
-        g_string_append_printf(str, "%s%u", str->len ? "," : "", i);
-        if (end > i)
-            g_string_append_printf(str, "-%u", end);
-        i = end;
-    }
-    empty = str->len == 0;
-    return g_string_free(g_steal_pointer(&str), empty);
-}
-
-/* A caller's map cut or padded to the host's @ncpus. */
-GArray *
-test_cpumap_fit(GArray *cpumap, guint ncpus)
-{
-    GArray *map = test_cpumap_new(ncpus, FALSE);
-
-    for (guint i = 0; cpumap && i < MIN(cpumap->len, ncpus); i++)
-        g_array_index(map, gboolean, i) = g_array_index(cpumap, gboolean, i);
-    return map;
-}
 
 /* ---- verbatim elements ---- */
 
