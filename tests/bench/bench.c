@@ -8,14 +8,26 @@
  *   bench throughput CLIENTS SECONDS   mixed calls from CLIENTS threads; calls/s and errors
  *   bench events N               state change call -> DomainEvent signal received (Suspend and
  *                                Resume alternately on the domain 'test'), median and p99
+ *   bench qemu-cycle NAME SERIAL one round on the shut off QEMU guest NAME (tests/bench/qemu.sh):
+ *                                Create -> reply and -> READY in SERIAL, Shutdown -> STOPPED,
+ *                                Destroy (of the guest started paused)
+ *   bench qemu-start NAME        Create -> reply, then Destroy
+ *   bench qemu-rss NAME...       the service's RSS with these guests started paused
+ *   bench qemu-bare LOG DIR      the floor: QEMU run by hand with the argv logged in LOG (monitor
+ *                                and serial log moved into DIR), exec -> QMP cont done, -> READY
+ *   bench wait-serial SERIAL SINCE_US   READY in SERIAL, ms since SINCE_US (real-time clock)
+ *   bench reaper PIDFILE -- CMD...      CMD below a child subreaper that reaps orphans at once
  *
  * The service is found on DBUS_SESSION_BUS_ADDRESS under BENCH_NAME (default org.libvirt).
  * Output lines are "name: value". */
+#include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -455,6 +467,339 @@ bench_events(guint n)
     return 0;
 }
 
+/* ---- QEMU guests on /org/libvirt/QEMU, and QEMU by hand as the floor ---- */
+
+#define QEMU_PATH "/org/libvirt/QEMU"
+#define READY_LINE "TEST-GUEST READY"
+#define BOOT_TIMEOUT_S 180
+#define READY_POLL_US 2000
+#define EVENT_STOPPED 5          /* VIR_DOMAIN_EVENT_STOPPED */
+#define START_PAUSED 1           /* VIR_DOMAIN_START_PAUSED */
+
+static gboolean
+file_contains(const char *path, const char *text)
+{
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+
+    return g_file_get_contents(path, &contents, &len, NULL) && memmem(contents, len, text, strlen(text));
+}
+
+/* Polls the serial log until the guest's READY line is in it; the ms since START on NOW's clock. */
+static double
+wait_ready(const char *serial, gint64 (*now)(void), gint64 start)
+{
+    while (!file_contains(serial, READY_LINE)) {
+        if (now() - start > BOOT_TIMEOUT_S * G_USEC_PER_SEC)
+            g_error("no '%s' in %s within %d s", READY_LINE, serial, BOOT_TIMEOUT_S);
+        g_usleep(READY_POLL_US);
+    }
+    return (now() - start) / 1000.0;
+}
+
+static char *
+qemu_domain_path(GDBusConnection *bus, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = call(bus, service_name(), QEMU_PATH, "org.libvirt.Connect", "DomainLookupByName",
+                                     g_variant_new("(s)", name), &error);
+    char *path;
+
+    if (!reply)
+        g_error("no QEMU domain %s: %s", name, error->message);
+    g_variant_get(reply, "(o)", &path);
+    return path;
+}
+
+static double
+time_domain_call(GDBusConnection *bus, const char *path, const char *method, GVariant *args)
+{
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time();
+    g_autoptr(GVariant) reply = call(bus, service_name(), path, "org.libvirt.Domain", method, args, &error);
+
+    if (!reply)
+        g_error("%s failed: %s", method, error->message);
+    return (g_get_monotonic_time() - start) / 1000.0;
+}
+
+typedef struct {
+    const char *path;
+    gint64 stopped_at;
+} StopWatch;
+
+static void
+on_domain_event(GDBusConnection *bus, const char *sender, const char *object, const char *iface,
+                const char *member, GVariant *params, gpointer user_data)
+{
+    StopWatch *watch = user_data;
+    const char *domain;
+    gint32 event;
+
+    g_variant_get(params, "(&oii)", &domain, &event, NULL);
+    if (event == EVENT_STOPPED && g_str_equal(domain, watch->path) && !watch->stopped_at)
+        watch->stopped_at = g_get_monotonic_time();
+}
+
+static gboolean
+keep_going(gpointer data)
+{
+    return G_SOURCE_CONTINUE;
+}
+
+/* Shutdown call -> the domain's DomainEvent STOPPED received (the guest powers off on ACPI). */
+static double
+time_shutdown(GDBusConnection *bus, const char *path)
+{
+    StopWatch watch = { path, 0 };
+    guint sub = g_dbus_connection_signal_subscribe(bus, NULL, "org.libvirt.Connect", "DomainEvent", QEMU_PATH, NULL,
+                                                   G_DBUS_SIGNAL_FLAGS_NONE, on_domain_event, &watch, NULL);
+    guint tick = g_timeout_add(100, keep_going, NULL);
+    gint64 start = g_get_monotonic_time();
+
+    time_domain_call(bus, path, "Shutdown", g_variant_new("(u)", 0));
+    while (!watch.stopped_at && g_get_monotonic_time() - start < BOOT_TIMEOUT_S * G_USEC_PER_SEC)
+        g_main_context_iteration(NULL, TRUE);
+    g_source_remove(tick);
+    g_dbus_connection_signal_unsubscribe(bus, sub);
+    if (!watch.stopped_at)
+        g_error("no STOPPED event within %d s after Shutdown", BOOT_TIMEOUT_S);
+    return (watch.stopped_at - start) / 1000.0;
+}
+
+/* One round on a defined, shut off guest: Create -> reply and -> READY, Shutdown -> STOPPED, and
+ * Destroy of a guest started paused (the same SIGTERM, without a second boot's CPU cost). */
+static int
+bench_qemu_cycle(const char *name, const char *serial)
+{
+    g_autoptr(GDBusConnection) bus = bus_connect();
+    g_autofree char *path = qemu_domain_path(bus, name);
+    double reply_ms, ready_ms, shutdown_ms, destroy_ms;
+    gint64 start;
+
+    g_unlink(serial);
+    start = g_get_monotonic_time();
+    reply_ms = time_domain_call(bus, path, "Create", g_variant_new("(u)", 0));
+    ready_ms = wait_ready(serial, g_get_monotonic_time, start);
+    shutdown_ms = time_shutdown(bus, path);
+    time_domain_call(bus, path, "Create", g_variant_new("(u)", START_PAUSED));
+    destroy_ms = time_domain_call(bus, path, "Destroy", g_variant_new("(u)", 0));
+    printf("create_reply_ms: %.2f\n", reply_ms);
+    printf("create_ready_ms: %.2f\n", ready_ms);
+    printf("shutdown_ms: %.2f\n", shutdown_ms);
+    printf("destroy_ms: %.2f\n", destroy_ms);
+    return 0;
+}
+
+/* Create -> reply only (a KVM guest that never finishes booting here), then Destroy. */
+static int
+bench_qemu_start(const char *name)
+{
+    g_autoptr(GDBusConnection) bus = bus_connect();
+    g_autofree char *path = qemu_domain_path(bus, name);
+
+    printf("create_reply_ms: %.2f\n", time_domain_call(bus, path, "Create", g_variant_new("(u)", 0)));
+    time_domain_call(bus, path, "Destroy", g_variant_new("(u)", 0));
+    return 0;
+}
+
+/* The service's resident set with the named guests all started paused. */
+static int
+bench_qemu_rss(int count, char **names)
+{
+    g_autoptr(GDBusConnection) bus = bus_connect();
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+    for (int i = 0; i < count; i++) {
+        g_ptr_array_add(paths, qemu_domain_path(bus, names[i]));
+        time_domain_call(bus, g_ptr_array_index(paths, i), "Create", g_variant_new("(u)", START_PAUSED));
+    }
+    g_usleep(300 * 1000);
+    printf("rss_%d_guests_kib: %" G_GUINT64_FORMAT "\n", count, rss_kib(service_pid(bus)));
+    for (guint i = 0; i < paths->len; i++)
+        time_domain_call(bus, g_ptr_array_index(paths, i), "Destroy", g_variant_new("(u)", 0));
+    return 0;
+}
+
+/* The last command line in a QEMU log written by virtbusd: "<time>: starting up", then the
+ * environment and the argv as shell words, lines joined by " \". */
+static void
+read_logged_command(const char *log, GStrv *envp, GStrv *argv)
+{
+    g_autofree char *contents = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) command = g_string_new(NULL);
+    g_auto(GStrv) words = NULL;
+    g_autoptr(GStrvBuilder) env = g_strv_builder_new();
+    const char *header, *line;
+    guint i = 0;
+
+    if (!g_file_get_contents(log, &contents, NULL, &error))
+        g_error("%s", error->message);
+    if (!(header = g_strrstr(contents, ": starting up\n")))
+        g_error("no 'starting up' header in %s", log);
+    for (line = strchr(header, '\n') + 1; *line;) {
+        const char *end = strchrnul(line, '\n');
+        gboolean continued = end - line >= 2 && g_str_has_prefix(end - 2, " \\");
+
+        g_string_append_len(command, line, continued ? end - line - 2 : end - line);
+        g_string_append_c(command, ' ');
+        line = *end ? end + 1 : end;
+        if (!continued)
+            break;
+    }
+    if (!g_shell_parse_argv(command->str, NULL, &words, &error))
+        g_error("cannot parse the command in %s: %s", log, error->message);
+    for (; words[i] && words[i][0] != '/' && strchr(words[i], '='); i++)
+        g_strv_builder_add(env, words[i]);
+    *envp = g_strv_builder_end(env);
+    *argv = g_strdupv(words + i);
+}
+
+/* Points the chardev whose option string starts with PREFIX (e.g. "socket,id=charmonitor,") at PATH. */
+static void
+redirect_chardev(GStrv argv, const char *prefix, const char *path)
+{
+    for (guint i = 0; argv[i]; i++) {
+        const char *at = strstr(argv[i], ",path=");
+
+        if (g_str_has_prefix(argv[i], prefix) && at) {
+            char *moved = g_strdup_printf("%.*s,path=%s%s", (int)(at - argv[i]), argv[i], path,
+                                          strchrnul(at + 1, ','));
+
+            g_free(argv[i]);
+            argv[i] = moved;
+            return;
+        }
+    }
+    g_error("no chardev '%s' in the logged command", prefix);
+}
+
+static GSocketConnection *
+qmp_connect(const char *path)
+{
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+    for (;;) {
+        g_autoptr(GError) error = NULL;
+        GSocketConnection *connection = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, &error);
+
+        if (connection)
+            return connection;
+        if (g_get_monotonic_time() > deadline)
+            g_error("cannot connect to QMP at %s: %s", path, error->message);
+        g_usleep(1000);
+    }
+}
+
+/* Sends one QMP command and reads lines up to its reply, skipping events and the greeting. */
+static void
+qmp_execute(GSocketConnection *connection, GDataInputStream *in, const char *command)
+{
+    g_autofree char *request = g_strdup_printf("{\"execute\":\"%s\"}\n", command);
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(connection));
+    g_autoptr(GError) error = NULL;
+
+    if (!g_output_stream_write_all(out, request, strlen(request), NULL, NULL, &error))
+        g_error("QMP %s: %s", command, error->message);
+    for (;;) {
+        g_autofree char *line = g_data_input_stream_read_line(in, NULL, NULL, &error);
+
+        if (!line)
+            g_error("QMP %s: %s", command, error ? error->message : "the monitor closed");
+        if (g_str_has_prefix(line, "{\"error\""))
+            g_error("QMP %s: %s", command, line);
+        if (g_str_has_prefix(line, "{\"return\""))
+            return;
+    }
+}
+
+/* The floor: the argv virtbusd logged, started by hand with its monitor socket and serial log moved
+ * into DIR; exec -> QMP cont answered (what Create -> reply cannot beat), and exec -> READY; then
+ * quit. DIR/bare.pid names the QEMU while it runs. */
+static int
+bench_qemu_bare(const char *log, const char *dir)
+{
+    g_auto(GStrv) envp = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autofree char *monitor = g_build_filename(dir, "bare.monitor", NULL);
+    g_autofree char *serial = g_build_filename(dir, "bare.serial", NULL);
+    g_autofree char *pidfile = g_build_filename(dir, "bare.pid", NULL);
+    g_autofree char *pid_text = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autoptr(GDataInputStream) in = NULL;
+    GPid pid;
+    gint64 start;
+    double cont_ms, ready_ms;
+    int status;
+
+    read_logged_command(log, &envp, &argv);
+    redirect_chardev(argv, "socket,id=charmonitor,", monitor);
+    redirect_chardev(argv, "file,id=charserial0,", serial);
+    g_unlink(monitor);
+    g_unlink(serial);
+    start = g_get_monotonic_time();
+    if (!g_spawn_async(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL |
+                       G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error))
+        g_error("cannot start %s: %s", argv[0], error->message);
+    pid_text = g_strdup_printf("%d\n", (int)pid);
+    g_file_set_contents(pidfile, pid_text, -1, NULL);
+    connection = qmp_connect(monitor);
+    in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(connection)));
+    qmp_execute(connection, in, "qmp_capabilities");
+    qmp_execute(connection, in, "cont");
+    cont_ms = (g_get_monotonic_time() - start) / 1000.0;
+    ready_ms = wait_ready(serial, g_get_monotonic_time, start);
+    qmp_execute(connection, in, "quit");
+    waitpid(pid, &status, 0);
+    g_spawn_close_pid(pid);
+    g_unlink(pidfile);
+    g_unlink(monitor);
+    printf("cont_ms: %.2f\n", cont_ms);
+    printf("ready_ms: %.2f\n", ready_ms);
+    return 0;
+}
+
+/* For clients timed by a script: READY in SERIAL, in ms since SINCE_US on the real-time clock. */
+static int
+bench_wait_serial(const char *serial, const char *since_us)
+{
+    printf("%.2f\n", wait_ready(serial, g_get_real_time, g_ascii_strtoll(since_us, NULL, 10)));
+    return 0;
+}
+
+/* Runs CMD as a child subreaper: orphans below it (a daemonized QEMU) are reaped at once, as a
+ * normal init does; some sandboxes' PID 1 reaps late, which a client polling kill(pid, 0) waits
+ * for. The child's pid goes to PIDFILE; returns the child's exit status. */
+static int
+bench_reaper(const char *pidfile, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *pid_text = NULL;
+    GPid child;
+    int status = 0;
+
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        g_error("PR_SET_CHILD_SUBREAPER: %s", g_strerror(errno));
+    if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH |
+                       G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, &child, &error))
+        g_error("cannot start %s: %s", argv[0], error->message);
+    pid_text = g_strdup_printf("%d\n", (int)child);
+    g_file_set_contents(pidfile, pid_text, -1, NULL);
+    for (;;) {
+        int one;
+        pid_t done = waitpid(-1, &one, 0);
+
+        if (done == child)
+            status = WIFEXITED(one) ? WEXITSTATUS(one) : 1;
+        else if (done < 0 && errno != EINTR)
+            return status;
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -468,6 +813,20 @@ main(int argc, char **argv)
         return bench_events((guint)atoi(argv[2]));
     if (argc == 4 && g_str_equal(argv[1], "throughput"))
         return bench_throughput((guint)atoi(argv[2]), (guint)atoi(argv[3]));
-    fprintf(stderr, "usage: bench startup N -- CMD... | calls N | scale COUNT | throughput CLIENTS SECONDS | events N\n");
+    if (argc == 4 && g_str_equal(argv[1], "qemu-cycle"))
+        return bench_qemu_cycle(argv[2], argv[3]);
+    if (argc == 3 && g_str_equal(argv[1], "qemu-start"))
+        return bench_qemu_start(argv[2]);
+    if (argc >= 3 && g_str_equal(argv[1], "qemu-rss"))
+        return bench_qemu_rss(argc - 2, argv + 2);
+    if (argc == 4 && g_str_equal(argv[1], "qemu-bare"))
+        return bench_qemu_bare(argv[2], argv[3]);
+    if (argc == 4 && g_str_equal(argv[1], "wait-serial"))
+        return bench_wait_serial(argv[2], argv[3]);
+    if (argc >= 5 && g_str_equal(argv[1], "reaper") && g_str_equal(argv[3], "--"))
+        return bench_reaper(argv[2], argv + 4);
+    fprintf(stderr, "usage: bench startup N -- CMD... | calls N | scale COUNT | throughput CLIENTS SECONDS | events N\n"
+                    "       | qemu-cycle NAME SERIAL | qemu-start NAME | qemu-rss NAME... | qemu-bare LOG DIR\n"
+                    "       | wait-serial SERIAL SINCE_REALTIME_US | reaper PIDFILE -- CMD...\n");
     return 2;
 }

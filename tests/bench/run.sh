@@ -33,9 +33,9 @@ if [ $compare = 1 ] && [ ! -x /usr/sbin/libvirt-dbus ]; then
 fi
 
 case $mode in
-  smoke) starts=2 calls=50 scales="100" clients=2 seconds=1 ;;
-  quick) starts=10 calls=2000 scales="1000 10000" clients=8 seconds=10 ;;
-  full) starts=10 calls=2000 scales="1000 10000 100000" clients=8 seconds=10 ;;
+  smoke) starts=2 calls=50 scales="100" clients=2 seconds=1 qemu_reps=1 qemu_guests=2 ;;
+  quick) starts=10 calls=2000 scales="1000 10000" clients=8 seconds=10 qemu_reps=5 qemu_guests=10 ;;
+  full) starts=10 calls=2000 scales="1000 10000 100000" clients=8 seconds=10 qemu_reps=5 qemu_guests=10 ;;
 esac
 
 tmp=$(mktemp -d)
@@ -105,6 +105,13 @@ phase_throughput() {
   "$bench" throughput "$clients" "$seconds"
   stop_peer; stop_bus
 }
+# Real guests (tests/bench/qemu.sh): the libvirt-dbus peer's figures there come from Debian's
+# libvirt QEMU driver through virsh. Not in a smoke run.
+phase_qemu() {
+  [ $mode != smoke ] || [ "$1" = virtbus ] || return 0
+  "$root/tests/bench/qemu.sh" --bench "$bench" --virtbusd "$virtbusd" --reps "$qemu_reps" --guests "$qemu_guests" \
+    --state "$tmp" "$1"
+}
 
 # Adds "<call>_over_floor_us": a call's median minus the bus's own round trip measured in the
 # same phase, i.e. the time the service itself adds.
@@ -117,7 +124,7 @@ over_floor() {
 peers="virtbus"
 [ $compare = 0 ] || peers="virtbus libvirt-dbus"
 for peer in $peers; do : > "$tmp/$peer.txt"; done
-for phase in startup calls events scale throughput; do
+for phase in startup calls events scale throughput qemu; do
   for peer in $peers; do
     "phase_$phase" "$peer" >> "$tmp/$peer.txt"
   done
@@ -126,5 +133,5 @@ for peer in $peers; do sed "s/^/$peer: /" "$tmp/$peer.txt"; done
 if [ $compare = 1 ]; then
   echo "ratios (virtbus / libvirt-dbus):"
   join <(sort "$tmp/virtbus.txt" | tr -d ':') <(sort "$tmp/libvirt-dbus.txt" | tr -d ':') |
-    awk '$3 > 0 { printf "%s: %.3f\n", $1, $2 / $3 }'
+    awk '$3 + 0 > 0 { printf "%s: %.3f\n", $1, $2 / $3 }'
 fi
