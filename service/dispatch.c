@@ -329,16 +329,21 @@ typedef struct {
     VbRequest *req;
 } VbDeferredReply;
 
+static void release_waiters(VbExport *export, const char *path);
+
 static void
 deferred_complete(VbDeferred *self, GVariant *value, const GError *error)
 {
     VbDeferredReply *deferred = (VbDeferredReply *)self;
+    VbExport *export = deferred->req->reg->export;
+    g_autofree char *path = g_strdup(deferred->req->path);
 
     /* signals the work caused leave before its reply */
-    vb_export_flush_properties(deferred->req->reg->export);
+    vb_export_flush_properties(export);
     reply(deferred->req, value, NULL, error);
     request_free(deferred->req);
     g_free(deferred);
+    release_waiters(export, path);
 }
 
 static VbDeferred *
@@ -358,19 +363,77 @@ defer_request(VbCall *call)
     return &deferred->base;
 }
 
+/* A method call on an object waits while another one's reply is deferred there, so two
+ * clients' lifecycle calls on one domain run one after the other, as libvirt's job lock
+ * makes them wait rather than fail. */
+static gboolean
+wait_for_object(VbRequest *req)
+{
+    GQueue *waiting;
+
+    if (req->kind != VB_REQUEST_METHOD || !req->node ||
+        !(waiting = g_hash_table_lookup(req->reg->export->in_flight, req->path)))
+        return FALSE;
+    g_queue_push_tail(waiting, req);
+    return TRUE;
+}
+
+static void
+mark_in_flight(VbRequest *req)
+{
+    GHashTable *in_flight = req->reg->export->in_flight;
+
+    if (req->node && !g_hash_table_contains(in_flight, req->path))
+        g_hash_table_insert(in_flight, g_strdup(req->path), g_queue_new());
+}
+
+static void request_run(VbRequest *req);
+
+static void
+release_waiters(VbExport *export, const char *path)
+{
+    gpointer key = NULL;
+    GQueue *waiting = NULL;
+
+    if (!g_hash_table_steal_extended(export->in_flight, path, &key, (gpointer *)&waiting))
+        return;
+    g_free(key);
+    while (!g_queue_is_empty(waiting)) {
+        GQueue *again;
+
+        request_run(g_queue_pop_head(waiting));
+        /* that call deferred in turn: the others wait for it */
+        if ((again = g_hash_table_lookup(export->in_flight, path))) {
+            while (!g_queue_is_empty(waiting))
+                g_queue_push_tail(again, g_queue_pop_head(waiting));
+        }
+    }
+    g_queue_free(waiting);
+}
+
 static void
 request_authorized(const GError *denied, gpointer user_data)
 {
-    g_autoptr(VbRequest) req = user_data;
+    VbRequest *req = user_data;
+
+    if (denied) {
+        vb_return_error(req->invocation, denied);
+        request_free(req);
+        return;
+    }
+    if (!wait_for_object(req))
+        request_run(req);
+}
+
+static void
+request_run(VbRequest *owned)
+{
+    g_autoptr(VbRequest) req = owned;
     g_autoptr(GError) error = NULL;
     VbCall call;
     GVariant *value = NULL;
     const VbObjectClass *kind;
 
-    if (denied) {
-        vb_return_error(req->invocation, denied);
-        return;
-    }
     /* the object may have gone while polkit was thinking: resolve it again */
     vb_call_init(&call, req->reg->export, req->reg->klass, req->node, request_lookup(req, &error));
     call.fds = g_dbus_message_get_unix_fd_list(g_dbus_method_invocation_get_message(req->invocation));
@@ -383,6 +446,7 @@ request_authorized(const GError *denied, gpointer user_data)
     if (call.deferred) {
         VbExport *export = req->reg->export;
 
+        mark_in_flight(req);
         g_steal_pointer(&req);   /* the VbDeferred owns it now */
         vb_export_flush_properties(export);
         return;
@@ -551,6 +615,13 @@ register_subtree(VbExport *export, const VbObjectClass *klass, GError **error)
     return TRUE;
 }
 
+/* At exit: calls still waiting get no reply (the daemon is going). */
+static void
+free_waiters(gpointer data)
+{
+    g_queue_free_full(data, (GDestroyNotify)request_free);
+}
+
 static void
 export_free(VbExport *export)
 {
@@ -562,6 +633,7 @@ export_free(VbExport *export)
     g_array_unref(export->object_ids);
     g_array_unref(export->subtree_ids);
     g_hash_table_unref(export->dirty);
+    g_hash_table_unref(export->in_flight);
     vb_conn_free(export->conn);
     g_free(export->path);
     g_free(export);
@@ -590,6 +662,7 @@ vb_service_export(VbService *service, VbConn *conn, GError **error)
     export->object_ids = g_array_new(FALSE, FALSE, sizeof(guint));
     export->subtree_ids = g_array_new(FALSE, FALSE, sizeof(guint));
     export->dirty = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vb_dirty_free);
+    export->in_flight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_waiters);
     g_ptr_array_add(service->exports, export);
     vb_conn_set_sink(conn, vb_emit_event, export);
 

@@ -24,6 +24,9 @@ typedef struct {
     GArray *subtree_ids;
     GHashTable *dirty;       /* object path -> VbDirty: properties changed this turn */
     guint flush_source;
+    /* object path -> GQueue of VbRequest: method calls waiting for the call whose reply is
+     * deferred on that object (libvirt's job lock, as seen from the bus) */
+    GHashTable *in_flight;
 } VbExport;
 
 VbService *vb_service_new(GDBusConnection *bus, gboolean use_polkit, GError **error);

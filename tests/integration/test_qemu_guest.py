@@ -516,3 +516,30 @@ def test_two_guests_reattached_after_a_restart(virtbusd_factory, guest, home):
         d2.call(a, DOMAIN, "Destroy", U(0))
         d2.call(b, DOMAIN, "Destroy", U(0))
     assert not any(alive(pid) for pid in pids)
+
+
+def test_calls_on_one_domain_wait_for_each_other(qemu, guest, home):
+    """A second client's call while a start is still running waits for it, as libvirt's job
+    lock makes it wait, instead of failing."""
+    path = define(qemu, guest_xml(guest, home))
+    results = {}
+    proxy = qemu.proxy(path, DOMAIN)
+    order = []
+
+    def done(name):
+        def reply(*_):
+            order.append(name)
+            results[name] = "ok"
+
+        def error(e):
+            order.append(name)
+            results[name] = e
+        return reply, error
+    for name, call, args in (("create", proxy.Create, (U(1),)), ("resume", proxy.Resume, ()),
+                             ("suspend", proxy.Suspend, ()), ("destroy", proxy.Destroy, (U(0),))):
+        reply, error = done(name)
+        call(*args, reply_handler=reply, error_handler=error, timeout=120)
+    wait_for(lambda: (qemu.recorder(interface=DOMAIN).pump(0.05) or True) and len(results) == 4, 60, "four replies")
+    assert results == {"create": "ok", "resume": "ok", "suspend": "ok", "destroy": "ok"}, results
+    assert order == ["create", "resume", "suspend", "destroy"]
+    assert state(qemu, path) == SHUTOFF_DESTROYED
