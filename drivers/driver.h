@@ -457,6 +457,7 @@ struct _VbConn {
     VbObjList *nwfilters;
     GHashTable *domains_by_id;   /* int -> VbDomainObj (borrowed) */
     gpointer storage;        /* drivers/storage state, on connections with real storage */
+    gpointer network;        /* drivers/network state, on connections with real networks */
     VbEventSink sink;
     gpointer sink_data;
 };

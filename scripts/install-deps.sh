@@ -7,6 +7,7 @@ packages=(
   dbus python3-dbus python3-gi python3-pytest python3-dbusmock qemu-system-x86 qemu-utils
   polkitd
   xz-utils cpio  # the test guest (../shared/guest): an uncompressed vmlinux, a reproducible initrd
+  dnsmasq-base nftables  # virtual networks (drivers/network)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 
 #include "drivers/persist.h"
 #include "drivers/qemu/qemu_private.h"
+#include "drivers/network/network_driver.h"
 #include "drivers/storage/storage_driver.h"
 
 #define QEMU_SYSTEM_URI "qemu:///system"
@@ -37,6 +38,7 @@ qemu_close(VbConn *conn)
         return;
     qemu_host_stop(conn);
     vb_storage_close(conn);
+    vb_network_close(conn);
     g_free(priv->config_dir);
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
@@ -70,7 +72,7 @@ qemu_open(VbConn *conn, GError **error)
         qemu_close(conn);
         return FALSE;
     }
-    if (!vb_storage_open(conn, priv->privileged, error)) {
+    if (!vb_storage_open(conn, priv->privileged, error) || !vb_network_open(conn, priv->privileged, error)) {
         qemu_close(conn);
         return FALSE;
     }
@@ -152,4 +154,13 @@ const VbDriver vb_qemu_driver = {
     .vol_resize_async = vb_storage_vol_resize_async,
     .vol_wipe_async = vb_storage_vol_wipe_async,
     .vol_get_xml_desc = vb_storage_vol_get_xml_desc,
+
+    .network_define_xml = vb_network_define_xml,
+    .network_create_xml = vb_network_create_xml,
+    .network_create = vb_network_create,
+    .network_destroy = vb_network_destroy,
+    .network_undefine = vb_network_undefine,
+    .network_set_autostart = vb_network_set_autostart,
+    .network_get_xml_desc = vb_network_get_xml_desc,
+    .network_get_dhcp_leases = vb_network_get_dhcp_leases,
 };

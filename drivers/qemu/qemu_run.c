@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "drivers/network/network_driver.h"
 #include "drivers/qemu/qemu_command.h"
 #include "drivers/qemu/qemu_private.h"
 #include "drivers/qemu/qemu_process.h"
@@ -486,9 +487,10 @@ close_taps(GArray *fds)
 }
 
 static int
-open_tap_for(VbNetDef *net, GError **error)
+open_tap_for(VbConn *conn, VbNetDef *net, GError **error)
 {
     gboolean bridged = g_str_equal(net->type, "bridge");
+    gboolean networked = g_str_equal(net->type, "network");
     const char *bridge = bridged ? net_source_attr(net, "bridge") : NULL;
     /* vnetN names are the driver's to hand out, as in libvirt */
     const char *wanted = net->target_dev && !g_str_has_prefix(net->target_dev, "vnet") ? net->target_dev : NULL;
@@ -499,6 +501,8 @@ open_tap_for(VbNetDef *net, GError **error)
         vb_set_error(error, VB_ERR_INTERNAL_ERROR, "Missing source bridge for interface %s", net->mac);
         return -1;
     }
+    if (networked && !(bridge = vb_network_bridge_for(conn, net_source_attr(net, "network"), error)))
+        return -1;
     if ((fd = qemu_tap_open(bridge, wanted, net->mac, &ifname, error)) < 0)
         return -1;
     g_free(net->target_dev);
@@ -506,10 +510,10 @@ open_tap_for(VbNetDef *net, GError **error)
     return fd;
 }
 
-/* A tap per bridge/ethernet interface of the live definition, in document order (-1 for the
+/* A tap per bridge/network/ethernet interface of the live definition, in document order (-1 for the
  * others, as VbQemuCommandConfig wants); each tap's name goes into <target dev>. */
 static GArray *
-open_taps(VbDomainDef *def, GError **error)
+open_taps(VbConn *conn, VbDomainDef *def, GError **error)
 {
     GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
 
@@ -519,14 +523,9 @@ open_taps(VbDomainDef *def, GError **error)
 
         if (!net)
             continue;
-        if (g_str_equal(net->type, "network")) {
-            vb_set_error(error, VB_ERR_NO_NETWORK, "no network with matching name '%s'",
-                         net_source_attr(net, "network") ? net_source_attr(net, "network") : "");
-            close_taps(fds);
-            return NULL;
-        }
-        if ((g_str_equal(net->type, "bridge") || g_str_equal(net->type, "ethernet")) &&
-            (fd = open_tap_for(net, error)) < 0) {
+        if ((g_str_equal(net->type, "bridge") || g_str_equal(net->type, "ethernet") ||
+             g_str_equal(net->type, "network")) &&
+            (fd = open_tap_for(conn, net, error)) < 0) {
             close_taps(fds);
             return NULL;
         }
@@ -564,7 +563,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     /* the config keeps its own definition: live-only names (taps) stay out of it */
     if (dom->persistent && !dom->new_def)
         dom->new_def = vb_domain_def_copy(dom->def);
-    if (!(taps = open_taps(dom->def, &error))) {
+    if (!(taps = open_taps(conn, dom->def, &error))) {
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
