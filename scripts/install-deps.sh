@@ -6,8 +6,9 @@ packages=(
   libglib2.0-dev libglib2.0-bin libxml2-dev libxml2-utils libjson-glib-dev libpolkit-gobject-1-dev
   dbus python3-dbus python3-gi python3-pytest python3-dbusmock qemu-system-x86 qemu-utils
   polkitd
-  xz-utils cpio  # the test guest (../shared/guest): an uncompressed vmlinux, a reproducible initrd
   dnsmasq-base nftables  # virtual networks (drivers/network)
+  libudev-dev udev pci.ids umockdev gir1.2-umockdev-1.0 libumockdev-dev  # drivers/nodedev and its mocked-sysfs tests
+  xz-utils cpio  # the test guest (../shared/guest): an uncompressed vmlinux, a reproducible initrd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 
 #include "drivers/persist.h"
 #include "drivers/qemu/qemu_private.h"
+#include "drivers/nodedev/nodedev_udev.h"
 #include "drivers/network/network_driver.h"
 #include "drivers/storage/storage_driver.h"
 
@@ -39,6 +40,7 @@ qemu_close(VbConn *conn)
     qemu_host_stop(conn);
     vb_storage_close(conn);
     vb_network_close(conn);
+    vb_nodedev_close(conn);
     g_free(priv->config_dir);
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
@@ -78,6 +80,7 @@ qemu_open(VbConn *conn, GError **error)
     }
     qemu_status_load_all(conn);
     qemu_host_start(conn);
+    vb_nodedev_open(conn);
     qemu_autostart(conn);
     return TRUE;
 }
