@@ -47,8 +47,13 @@ typedef struct {
     GError *error;
 } QemuProbe;
 
+/* The probes start a little after open, so that spawning QEMU does not delay the daemon
+ * owning its bus name; a caller asking before they answer waits for a synchronous run. */
+#define PROBE_DELAY_MS 200
+
 struct _QemuHost {
     QemuProbe probes[N_PROBES];
+    guint start_source;
     /* parsed from the answers, once */
     gboolean parsed[N_PROBES];
     guint64 version;
@@ -259,14 +264,26 @@ probe_output(QemuHost *host, QemuProbeKind kind, GError **error)
     return probe->output;
 }
 
+static gboolean
+start_probes(gpointer user_data)
+{
+    QemuHost *host = user_data;
+
+    host->start_source = 0;
+    for (guint i = 0; i < N_PROBES; i++) {
+        if (!host->probes[i].done)
+            probe_start(host, i);
+    }
+    return G_SOURCE_REMOVE;
+}
+
 void
 qemu_host_start(VbConn *conn)
 {
     QemuPriv *priv = qemu_priv(conn);
 
     priv->host = g_rc_box_new0(QemuHost);
-    for (guint i = 0; i < N_PROBES; i++)
-        probe_start(priv->host, i);
+    priv->host->start_source = g_timeout_add(PROBE_DELAY_MS, start_probes, priv->host);
 }
 
 void
@@ -276,6 +293,7 @@ qemu_host_stop(VbConn *conn)
 
     if (!priv->host)
         return;
+    g_clear_handle_id(&priv->host->start_source, g_source_remove);
     /* kill what still runs; pending callbacks hold their own reference */
     for (guint i = 0; i < N_PROBES; i++)
         probe_abort(&priv->host->probes[i]);
