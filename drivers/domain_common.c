@@ -186,3 +186,156 @@ vb_cpumap_fit(GArray *cpumap, guint ncpus)
         g_array_index(map, gboolean, i) = g_array_index(cpumap, gboolean, i);
     return map;
 }
+
+/* ---- which definition a call with VIR_DOMAIN_AFFECT_* flags works on ---- */
+
+#define AFFECT_BOTH (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
+
+VbDomainDef *
+vb_domain_obj_one_def(VbDomainObj *dom, guint flags, gboolean *live, GError **error)
+{
+    gboolean active = vb_domain_obj_is_active(dom);
+    gboolean want_live = (flags & AFFECT_BOTH) ? (flags & VB_AFFECT_LIVE) != 0 : active;
+
+    if ((flags & AFFECT_BOTH) == AFFECT_BOTH) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "flags 'affect live' and 'affect config' are mutually exclusive");
+        return NULL;
+    }
+    if (want_live && !active) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
+        return NULL;
+    }
+    if (!want_live && !dom->persistent) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
+        return NULL;
+    }
+    if (live)
+        *live = want_live;
+    return want_live ? dom->def : vb_domain_obj_persistent_def(dom);
+}
+
+gboolean
+vb_domain_obj_defs(VbDomainObj *dom, guint flags, VbDomainDef **live, VbDomainDef **config, GError **error)
+{
+    if (!(flags & AFFECT_BOTH))
+        flags |= vb_domain_obj_is_active(dom) ? VB_AFFECT_LIVE : VB_AFFECT_CONFIG;
+    if ((flags & VB_AFFECT_LIVE) && !vb_domain_obj_is_active(dom)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
+        return FALSE;
+    }
+    if ((flags & VB_AFFECT_CONFIG) && !dom->persistent) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
+        return FALSE;
+    }
+    *live = (flags & VB_AFFECT_LIVE) ? dom->def : NULL;
+    *config = (flags & VB_AFFECT_CONFIG) ? vb_domain_obj_persistent_def(dom) : NULL;
+    return TRUE;
+}
+
+/* ---- metadata ---- */
+
+char *
+vb_domain_obj_get_metadata(VbDomainObj *dom, int type, const char *uri, guint flags, GError **error)
+{
+    const char *value = NULL;
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, AFFECT_BOTH, "virDomainGetMetadata", error) ||
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
+        return NULL;
+    if (type == VB_METADATA_DESCRIPTION)
+        value = def->description;
+    else if (type == VB_METADATA_TITLE)
+        value = def->title;
+    else if (type == VB_METADATA_ELEMENT && uri && *uri)
+        value = vb_domain_def_get_metadata(def, uri);
+    else if (type != VB_METADATA_ELEMENT) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "unknown metadata type '%d'", type);
+        return NULL;
+    }
+    if (!value) {
+        vb_set_error(error, VB_ERR_NO_DOMAIN_METADATA, "Requested metadata element is not present");
+        return NULL;
+    }
+    return g_strdup(value);
+}
+
+static gboolean
+set_metadata_def(VbDomainDef *def, int type, const char *metadata, const char *key, const char *uri,
+                 GError **error)
+{
+    char **field = type == VB_METADATA_TITLE ? &def->title : &def->description;
+
+    if (type == VB_METADATA_ELEMENT)
+        return vb_domain_def_set_metadata(def, metadata, key, uri, error);
+    g_free(*field);
+    *field = metadata && *metadata ? g_strdup(metadata) : NULL;
+    return TRUE;
+}
+
+static gboolean
+check_metadata(int type, const char *metadata, GError **error)
+{
+    if (type < VB_METADATA_DESCRIPTION || type > VB_METADATA_ELEMENT) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "unknown metadata type '%d'", type);
+        return FALSE;
+    }
+    if (type == VB_METADATA_TITLE && metadata && strchr(metadata, '\n')) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "title can't contain newlines");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vb_domain_obj_set_metadata(VbDomainObj *dom, int type, const char *metadata, const char *key, const char *uri,
+                           guint flags, VbDomainDef **changed_config, GError **error)
+{
+    VbDomainDef *live, *config;
+
+    if (!vb_check_flags(flags, AFFECT_BOTH, "virDomainSetMetadata", error) ||
+        !check_metadata(type, metadata, error) ||
+        !vb_domain_obj_defs(dom, flags, &live, &config, error))
+        return FALSE;
+    if ((live && !set_metadata_def(live, type, metadata, key, uri, error)) ||
+        (config && !set_metadata_def(config, type, metadata, key, uri, error)))
+        return FALSE;
+    if (changed_config)
+        *changed_config = config;
+    return TRUE;
+}
+
+/* ---- rename ---- */
+
+gboolean
+vb_domain_obj_check_rename(VbConn *conn, VbDomainObj *dom, const char *name, GError **error)
+{
+    if (vb_domain_obj_is_active(dom)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot rename active domain");
+        return FALSE;
+    }
+    if (!dom->persistent) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot rename a transient domain");
+        return FALSE;
+    }
+    if (!vb_name_validate(name, "domain", error))
+        return FALSE;
+    if (g_str_equal(dom->def->name, name)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "Can't rename domain to itself");
+        return FALSE;
+    }
+    if (vb_obj_list_by_name(conn->domains, name)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain with name '%s' already exists", name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void
+vb_conn_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name)
+{
+    vb_obj_list_remove_name(conn->domains, dom);
+    g_free(dom->def->name);
+    dom->def->name = g_strdup(name);
+    vb_obj_list_add_name(conn->domains, dom);
+}

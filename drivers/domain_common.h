@@ -32,3 +32,19 @@ gboolean vb_cpumap_parse(const char *str, GArray *map, gboolean strict);
 char *vb_cpumap_format(GArray *map);
 /* A caller's map cut or padded to the host's @ncpus. */
 GArray *vb_cpumap_fit(GArray *cpumap, guint ncpus);
+
+/* libvirt's virDomainObjGetDefs for calls taking VIR_DOMAIN_AFFECT_LIVE/CONFIG (neither: the
+ * live definition when running, else the config): the definitions the flags select. */
+gboolean vb_domain_obj_defs(VbDomainObj *dom, guint flags, VbDomainDef **live, VbDomainDef **config,
+                            GError **error);
+/* The one definition a getter reads (both flags at once is an error); @live (may be NULL)
+ * tells which. */
+VbDomainDef *vb_domain_obj_one_def(VbDomainObj *dom, guint flags, gboolean *live, GError **error);
+/* virDomainGetMetadata / virDomainSetMetadata on the definitions; @changed_config (may be NULL)
+ * gets the persistent definition when it changed, for the driver to save. */
+char *vb_domain_obj_get_metadata(VbDomainObj *dom, int type, const char *uri, guint flags, GError **error);
+gboolean vb_domain_obj_set_metadata(VbDomainObj *dom, int type, const char *metadata, const char *key,
+                                    const char *uri, guint flags, VbDomainDef **changed_config, GError **error);
+/* virDomainRename's refusals: active, transient, a bad or taken name, the same name. */
+gboolean vb_domain_obj_check_rename(VbConn *conn, VbDomainObj *dom, const char *name, GError **error);
+void vb_conn_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name);

@@ -146,6 +146,58 @@ qemu_domain_get_info(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError 
     return TRUE;
 }
 
+char *
+qemu_domain_get_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *uri, guint flags, GError **error)
+{
+    return vb_domain_obj_get_metadata(dom, type, uri, flags, error);
+}
+
+gboolean
+qemu_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *metadata, const char *key,
+                         const char *uri, guint flags, GError **error)
+{
+    VbDomainDef *config = NULL;
+    QemuRun *run = qemu_run_lookup(conn, dom->def->uuid);
+
+    if (!vb_domain_obj_set_metadata(dom, type, metadata, key, uri, flags, &config, error) ||
+        (config && !qemu_domain_save_config(conn, config, error)))
+        return FALSE;
+    if (run && run->proc)
+        qemu_status_save(conn, dom, run);
+    vb_conn_emit_full(conn, VB_EVENT_DOMAIN_METADATA, dom->def->uuid, 0, type, VB_PRESENCE_SAME,
+                      type == VB_METADATA_ELEMENT ? uri : NULL);
+    return TRUE;
+}
+
+/* The config file follows the name; the autostart link is made again for it. */
+gboolean
+qemu_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, guint flags, GError **error)
+{
+    QemuPriv *priv = qemu_priv(conn);
+    g_autofree char *old_path = config_path(priv, priv->config_dir, dom->def->name);
+    g_autofree char *old_link = config_path(priv, priv->autostart_dir, dom->def->name);
+    g_autofree char *new_path = config_path(priv, priv->config_dir, name);
+    g_autofree char *new_link = config_path(priv, priv->autostart_dir, name);
+    g_autoptr(VbDomainDef) renamed = NULL;
+
+    if (!vb_check_flags(flags, 0, "virDomainRename", error) || !vb_domain_obj_check_rename(conn, dom, name, error))
+        return FALSE;
+    renamed = vb_domain_def_copy(dom->def);
+    g_free(renamed->name);
+    renamed->name = g_strdup(name);
+    if (!qemu_domain_save_config(conn, renamed, error) ||
+        (dom->autostart && !vb_autostart_link_set(new_link, new_path, TRUE, error))) {
+        vb_file_remove(new_path, NULL);
+        return FALSE;
+    }
+    vb_file_remove(old_link, NULL);
+    vb_file_remove(old_path, NULL);
+    emit_domain(conn, dom, VB_DOMAIN_EVENT_UNDEFINED, VB_EVENT_UNDEFINED_RENAMED, VB_PRESENCE_SAME);
+    vb_conn_domain_rename(conn, dom, name);
+    emit_domain(conn, dom, VB_DOMAIN_EVENT_DEFINED, VB_EVENT_DEFINED_RENAMED, VB_PRESENCE_SAME);
+    return TRUE;
+}
+
 /* ---- loading at open ---- */
 
 static void

@@ -53,6 +53,10 @@ char *qemu_domain_get_xml_desc(VbConn *conn, VbDomainObj *dom, guint flags, GErr
 char *qemu_domain_get_os_type(VbConn *conn, VbDomainObj *dom, GError **error);
 gboolean qemu_domain_set_autostart(VbConn *conn, VbDomainObj *dom, gboolean autostart, GError **error);
 gboolean qemu_domain_get_info(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError **error);
+char *qemu_domain_get_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *uri, guint flags, GError **error);
+gboolean qemu_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *metadata, const char *key,
+                                  const char *uri, guint flags, GError **error);
+gboolean qemu_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, guint flags, GError **error);
 
 /* qemu_run.c */
 void qemu_run_free(QemuRun *run);

@@ -163,40 +163,6 @@ tune_save_status(TuneJob *job, VbDomainObj *dom)
 
 /* ---- definitions ---- */
 
-/* libvirt's virDomainObjGetDefs: the live and/or persistent definition @flags select. */
-static gboolean
-get_defs(VbDomainObj *dom, guint flags, VbDomainDef **live, VbDomainDef **config, GError **error)
-{
-    if ((flags & QEMU_AFFECT) == 0)
-        flags |= vb_domain_obj_is_active(dom) ? VB_AFFECT_LIVE : VB_AFFECT_CONFIG;
-    if ((flags & VB_AFFECT_LIVE) && !vb_domain_obj_is_active(dom)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
-        return FALSE;
-    }
-    if ((flags & VB_AFFECT_CONFIG) && !dom->persistent) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
-        return FALSE;
-    }
-    *live = (flags & VB_AFFECT_LIVE) ? dom->def : NULL;
-    *config = (flags & VB_AFFECT_CONFIG) ? vb_domain_obj_persistent_def(dom) : NULL;
-    return TRUE;
-}
-
-/* The one definition of a query: LIVE and CONFIG together are refused. */
-static VbDomainDef *
-get_one_def(VbDomainObj *dom, guint flags, GError **error)
-{
-    VbDomainDef *live = NULL, *config = NULL;
-
-    if ((flags & QEMU_AFFECT) == QEMU_AFFECT) {
-        vb_set_error(error, VB_ERR_INVALID_ARG, "flags 'affect live' and 'affect config' are mutually exclusive");
-        return NULL;
-    }
-    if (!get_defs(dom, flags, &live, &config, error))
-        return NULL;
-    return live ? live : config;
-}
-
 /* The persistent definition again after a wait, or NULL when the job changes none. */
 static VbDomainDef *
 job_config(TuneJob *job, VbDomainObj *dom)
@@ -398,7 +364,7 @@ qemu_domain_set_memory_flags_async(VbConn *conn, VbDomainObj *dom, guint64 kib, 
         return;
     }
     if (!vb_check_flags(flags, QEMU_AFFECT | VB_MEM_MAXIMUM, "virDomainSetMemoryFlags", &error) ||
-        !get_defs(dom, flags, &live, &config, &error) ||
+        !vb_domain_obj_defs(dom, flags, &live, &config, &error) ||
         (live && !check_memory(live, TRUE, kib, flags, &error)) ||
         (config && !check_memory(config, FALSE, kib, flags, &error))) {
         tune_end(job, error);
@@ -433,7 +399,7 @@ qemu_domain_get_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint flags, guint *
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, QEMU_AFFECT | VB_VCPU_MAXIMUM, "virDomainGetVcpusFlags", error) ||
-        !(def = get_one_def(dom, flags, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     *count = (flags & VB_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_vcpus_current(def);
     return TRUE;
@@ -623,7 +589,7 @@ qemu_domain_set_vcpus_flags_async(VbConn *conn, VbDomainObj *dom, guint count, g
 
     job->count = count;
     if (!vb_check_flags(flags, QEMU_AFFECT | VB_VCPU_MAXIMUM, "virDomainSetVcpusFlags", &error) ||
-        !get_defs(dom, flags, &live, &config, &error) || !check_vcpus(live, config, count, flags, &error)) {
+        !vb_domain_obj_defs(dom, flags, &live, &config, &error) || !check_vcpus(live, config, count, flags, &error)) {
         tune_end(job, error);
         return;
     }
@@ -708,7 +674,7 @@ qemu_domain_pin_vcpu_async(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *c
 
     job->vcpu = vcpu;
     if (!vb_check_flags(flags, QEMU_AFFECT, "virDomainPinVcpuFlags", &error) ||
-        !get_defs(dom, flags, &live, &config, &error) || !check_pin(live, config, vcpu, &error)) {
+        !vb_domain_obj_defs(dom, flags, &live, &config, &error) || !check_pin(live, config, vcpu, &error)) {
         tune_end(job, error);
         return;
     }
@@ -739,7 +705,7 @@ qemu_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GErro
     GPtrArray *maps;
 
     if (!vb_check_flags(flags, QEMU_AFFECT, "virDomainGetVcpuPinInfo", error) ||
-        !(def = get_one_def(dom, flags, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return NULL;
     maps = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
     for (guint i = 0; i < def->vcpus; i++) {

@@ -309,40 +309,13 @@ test_domain_set_autostart(VbConn *conn, VbDomainObj *dom, gboolean autostart, GE
     return TRUE;
 }
 
-static gboolean
-check_rename(VbConn *conn, VbDomainObj *dom, const char *name, GError **error)
-{
-    if (vb_domain_obj_is_active(dom)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot rename active domain");
-        return FALSE;
-    }
-    if (!dom->persistent) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot rename a transient domain");
-        return FALSE;
-    }
-    if (!vb_name_validate(name, "domain", error))
-        return FALSE;
-    if (g_str_equal(dom->def->name, name)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "Can't rename domain to itself");
-        return FALSE;
-    }
-    if (vb_obj_list_by_name(conn->domains, name)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain with name '%s' already exists", name);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 gboolean
 test_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, guint flags, GError **error)
 {
-    if (!vb_check_flags(flags, 0, "virDomainRename", error) || !check_rename(conn, dom, name, error))
+    if (!vb_check_flags(flags, 0, "virDomainRename", error) || !vb_domain_obj_check_rename(conn, dom, name, error))
         return FALSE;
     test_emit_domain(conn, dom, VB_DOMAIN_EVENT_UNDEFINED, VB_EVENT_UNDEFINED_RENAMED, VB_PRESENCE_SAME);
-    vb_obj_list_remove_name(conn->domains, dom);
-    g_free(dom->def->name);
-    dom->def->name = g_strdup(name);
-    vb_obj_list_add_name(conn->domains, dom);
+    vb_conn_domain_rename(conn, dom, name);
     test_emit_domain(conn, dom, VB_DOMAIN_EVENT_DEFINED, VB_EVENT_DEFINED_RENAMED, VB_PRESENCE_SAME);
     return TRUE;
 }

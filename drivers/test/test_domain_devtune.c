@@ -2,6 +2,7 @@
  * disk <iotune> and the balloon's statistics period */
 #include <string.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
@@ -148,7 +149,7 @@ test_domain_set_interface_parameters(VbConn *conn, VbDomainObj *dom, const char 
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetInterfaceParameters", error) ||
         !test_params_validate(params, bandwidth_specs, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)) ||
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)) ||
         !find_net_index(def, device, &edit.index, error))
         return FALSE;
     return test_def_edit(conn, dom, def, bandwidth_edit, &edit, error);
@@ -166,7 +167,7 @@ test_domain_get_interface_parameters(VbConn *conn, VbDomainObj *dom, const char 
     GArray *params;
 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetInterfaceParameters", error) ||
-        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)) ||
+        !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)) ||
         !find_net_index(def, device, &index, error))
         return NULL;
     doc = test_def_doc(def);
@@ -354,7 +355,7 @@ test_domain_set_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
     iotune_param_specs(specs);
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetBlockIoTune", error) ||
         !test_params_validate(params, specs, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     if (!find_disk_index(def, disk, &edit.index)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "missing persistent configuration for disk '%s'", disk ? disk : "");
@@ -373,7 +374,7 @@ test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
     GArray *params;
 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetBlockIoTune", error) ||
-        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)))
         return NULL;
     if (!find_disk_index(def, disk, &index)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "disk '%s' was not found in the domain config", disk ? disk : "");
@@ -442,7 +443,7 @@ test_domain_set_memory_stats_period(VbConn *conn, VbDomainObj *dom, int period, 
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMemoryStatsPeriod", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     if (!(balloon = find_memballoon(def))) {
         vb_set_error(error, VB_ERR_INTERNAL_ERROR,

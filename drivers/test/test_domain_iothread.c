@@ -110,7 +110,7 @@ test_domain_add_iothread(VbConn *conn, VbDomainObj *dom, guint id, guint flags, 
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainAddIOThread", error) || !check_iothread_id(id, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     threads = iothreads_read(def);
     if (iothread_listed(threads, id)) {
@@ -165,7 +165,7 @@ test_domain_del_iothread(VbConn *conn, VbDomainObj *dom, guint id, guint flags, 
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainDelIOThread", error) || !check_iothread_id(id, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     threads = iothreads_read(def);
     if (!iothread_listed(threads, id)) {
@@ -191,7 +191,7 @@ test_domain_pin_iothread(VbConn *conn, VbDomainObj *dom, guint id, GArray *cpuma
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinIOThread", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     if (!cpuset) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Empty iothread cpumap list for pinning");
@@ -230,7 +230,7 @@ test_domain_get_iothread_info(VbConn *conn, VbDomainObj *dom, guint flags, GErro
     GPtrArray *infos;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetIOThreadInfo", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return NULL;
     threads = iothreads_read(def);
     infos = g_ptr_array_new_with_free_func((GDestroyNotify)vb_iothread_info_free);
@@ -253,7 +253,7 @@ test_domain_pin_emulator(VbConn *conn, VbDomainObj *dom, GArray *cpumap, guint f
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinEmulator", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     if (!cpuset) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Empty cpu list for pinning");
@@ -269,7 +269,7 @@ test_domain_get_emulator_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, G
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetEmulatorPinInfo", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return NULL;
     cpuset = test_cputune_pin(def->cputune_xml, "emulatorpin", NULL, 0);
     return test_cpumap_for(cpuset, def->vcpu_cpuset, test_priv(conn)->node.cpus);

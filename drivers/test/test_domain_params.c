@@ -268,7 +268,7 @@ test_domain_set_blkio_parameters(VbConn *conn, VbDomainObj *dom, GArray *params,
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetBlkioParameters", error) ||
         !test_params_validate(params, blkio_specs, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     return blkio_apply(def, params, error);
 }
@@ -296,7 +296,7 @@ test_domain_get_blkio_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GE
     GArray *params;
 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetBlkioParameters", error) ||
-        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)))
         return NULL;
     blkio_read(def, &blkio);
     params = vb_typed_params_new();
@@ -373,7 +373,7 @@ test_domain_set_memory_parameters(VbConn *conn, VbDomainObj *dom, GArray *params
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMemoryParameters", error) ||
         !test_params_validate(params, memory_specs, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)) ||
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)) ||
         !memtune_check(dom->def, params, error) ||
         !(doc = test_xml_open(def->memtune_xml, "memtune", error)))
         return FALSE;
@@ -523,7 +523,7 @@ test_domain_set_numa_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, 
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetNumaParameters", error) ||
         !test_params_validate(params, numa_specs, error) ||
-        !(def = test_domain_get_one_def(dom, flags, &live, error)) ||
+        !(def = vb_domain_obj_one_def(dom, flags, &live, error)) ||
         !numa_read_params(params, &mode, &nodeset, error) ||
         !(doc = test_xml_open(def->numatune_xml, "numatune", error)))
         return FALSE;
@@ -549,7 +549,7 @@ test_domain_get_numa_parameters(VbConn *conn, VbDomainObj *dom, guint flags, GEr
     GArray *params;
 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetNumaParameters", error) ||
-        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)))
         return NULL;
     if (def->numatune_xml && (doc = vb_xml_parse(def->numatune_xml, "numatune", NULL)))
         numatune_read(xmlDocGetRootElement(doc), &numa);
@@ -617,7 +617,7 @@ test_domain_set_perf_events(VbConn *conn, VbDomainObj *dom, GArray *params, guin
         specs[i] = (TestParamSpec){ perf_events[i], VB_TYPED_PARAM_BOOLEAN };
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetPerfEvents", error) ||
         !test_params_validate(params, specs, error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     perf_read(def, events);
     for (guint i = 0; i < params->len; i++) {
@@ -636,7 +636,7 @@ test_domain_get_perf_events(VbConn *conn, VbDomainObj *dom, guint flags, GError 
     GArray *params;
 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetPerfEvents", error) ||
-        !(def = test_domain_get_one_def(dom, flags & TEST_AFFECT, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)))
         return NULL;
     perf_read(def, events);
     params = vb_typed_params_new();

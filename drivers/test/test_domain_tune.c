@@ -7,48 +7,6 @@
 #define TEST_AFFECT (VB_AFFECT_LIVE | VB_AFFECT_CONFIG)
 #define TEST_MEMORY_UNLIMITED 9007199254740991ull   /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
 
-VbDomainDef *
-test_domain_get_one_def(VbDomainObj *dom, guint flags, gboolean *live, GError **error)
-{
-    gboolean active = vb_domain_obj_is_active(dom);
-    gboolean want_live = (flags & TEST_AFFECT) ? (flags & VB_AFFECT_LIVE) != 0 : active;
-
-    if ((flags & TEST_AFFECT) == TEST_AFFECT) {
-        vb_set_error(error, VB_ERR_INVALID_ARG, "flags 'affect live' and 'affect config' are mutually exclusive");
-        return NULL;
-    }
-    if (want_live && !active) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
-        return NULL;
-    }
-    if (!want_live && !dom->persistent) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
-        return NULL;
-    }
-    if (live)
-        *live = want_live;
-    return want_live ? dom->def : vb_domain_obj_persistent_def(dom);
-}
-
-/* libvirt's virDomainObjGetDefs: the live and/or the persistent definition @flags select. */
-static gboolean
-get_defs(VbDomainObj *dom, guint flags, VbDomainDef **live, VbDomainDef **config, GError **error)
-{
-    if (!(flags & TEST_AFFECT))
-        flags |= vb_domain_obj_is_active(dom) ? VB_AFFECT_LIVE : VB_AFFECT_CONFIG;
-    if ((flags & VB_AFFECT_LIVE) && !vb_domain_obj_is_active(dom)) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "domain is not running");
-        return FALSE;
-    }
-    if ((flags & VB_AFFECT_CONFIG) && !dom->persistent) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "transient domains do not have any persistent config");
-        return FALSE;
-    }
-    *live = (flags & VB_AFFECT_LIVE) ? dom->def : NULL;
-    *config = (flags & VB_AFFECT_CONFIG) ? vb_domain_obj_persistent_def(dom) : NULL;
-    return TRUE;
-}
-
 gboolean
 test_domain_get_info(VbConn *conn, VbDomainObj *dom, VbDomainInfo *info, GError **error)
 {
@@ -76,7 +34,7 @@ test_domain_get_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint flags, guint *
         vb_set_error(error, VB_ERR_INVALID_ARG, "invalid flag combination: 'guest' needs the live definition");
         return FALSE;
     }
-    if (!(def = test_domain_get_one_def(dom, flags, NULL, error)))
+    if (!(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     *count = (flags & VB_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_vcpus_current(def);
     return TRUE;
@@ -118,7 +76,7 @@ test_domain_set_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint count, guint f
     VbDomainDef *live, *config;
 
     if (!vb_check_flags(flags, TEST_AFFECT | VB_VCPU_MAXIMUM, "virDomainSetVcpusFlags", error) ||
-        !get_defs(dom, flags, &live, &config, error) ||
+        !vb_domain_obj_defs(dom, flags, &live, &config, error) ||
         !check_vcpu_count(live, config, count, flags, error))
         return FALSE;
     if (live)
@@ -153,7 +111,7 @@ test_domain_pin_vcpu(VbConn *conn, VbDomainObj *dom, guint vcpu, GArray *cpumap,
     VbDomainDef *live, *config;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainPinVcpuFlags", error) ||
-        !get_defs(dom, flags, &live, &config, error))
+        !vb_domain_obj_defs(dom, flags, &live, &config, error))
         return FALSE;
     if (!(cpuset = vb_cpumap_format(map))) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Empty cpu list for pinning");
@@ -188,7 +146,7 @@ test_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GErro
     GPtrArray *maps;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetVcpuPinInfo", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return NULL;
     maps = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
     for (guint i = 0; i < def->vcpus; i++) {
@@ -229,7 +187,7 @@ test_domain_set_memory_flags(VbConn *conn, VbDomainObj *dom, guint64 kib, guint 
         vb_set_error(error, VB_ERR_INVALID_ARG, "memory in virDomainSetMemoryFlags must not be zero");
         return FALSE;
     }
-    if (!(def = test_domain_get_one_def(dom, flags, &live, error)))
+    if (!(def = vb_domain_obj_one_def(dom, flags, &live, error)))
         return FALSE;
     if (flags & VB_MEM_MAXIMUM)
         return set_max_memory(def, live, kib, error);
@@ -261,7 +219,7 @@ test_domain_get_memory_parameters(VbConn *conn, VbDomainObj *dom, guint flags, G
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT | VB_TYPED_PARAM_STRING_OKAY, "virDomainGetMemoryParameters", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return NULL;
     if (def->memtune_xml && (doc = vb_xml_parse(def->memtune_xml, "memtune", NULL)))
         memtune = xmlDocGetRootElement(doc);
@@ -277,68 +235,14 @@ test_domain_get_memory_parameters(VbConn *conn, VbDomainObj *dom, guint flags, G
 char *
 test_domain_get_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *uri, guint flags, GError **error)
 {
-    const char *value = NULL;
-    VbDomainDef *def;
-
-    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainGetMetadata", error) ||
-        !(def = test_domain_get_one_def(dom, flags, NULL, error)))
-        return NULL;
-    if (type == VB_METADATA_DESCRIPTION)
-        value = def->description;
-    else if (type == VB_METADATA_TITLE)
-        value = def->title;
-    else if (type == VB_METADATA_ELEMENT && uri && *uri)
-        value = vb_domain_def_get_metadata(def, uri);
-    else if (type != VB_METADATA_ELEMENT) {
-        vb_set_error(error, VB_ERR_INVALID_ARG, "unknown metadata type '%d'", type);
-        return NULL;
-    }
-    if (!value) {
-        vb_set_error(error, VB_ERR_NO_DOMAIN_METADATA, "Requested metadata element is not present");
-        return NULL;
-    }
-    return g_strdup(value);
-}
-
-static gboolean
-set_metadata_def(VbDomainDef *def, int type, const char *metadata, const char *key, const char *uri,
-                 GError **error)
-{
-    char **field = type == VB_METADATA_TITLE ? &def->title : &def->description;
-
-    if (type == VB_METADATA_ELEMENT)
-        return vb_domain_def_set_metadata(def, metadata, key, uri, error);
-    g_free(*field);
-    *field = metadata && *metadata ? g_strdup(metadata) : NULL;
-    return TRUE;
-}
-
-static gboolean
-check_metadata(int type, const char *metadata, GError **error)
-{
-    if (type < VB_METADATA_DESCRIPTION || type > VB_METADATA_ELEMENT) {
-        vb_set_error(error, VB_ERR_INVALID_ARG, "unknown metadata type '%d'", type);
-        return FALSE;
-    }
-    if (type == VB_METADATA_TITLE && metadata && strchr(metadata, '\n')) {
-        vb_set_error(error, VB_ERR_INVALID_ARG, "title can't contain newlines");
-        return FALSE;
-    }
-    return TRUE;
+    return vb_domain_obj_get_metadata(dom, type, uri, flags, error);
 }
 
 gboolean
 test_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *metadata, const char *key,
                          const char *uri, guint flags, GError **error)
 {
-    VbDomainDef *live, *config;
-
-    if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMetadata", error) ||
-        !check_metadata(type, metadata, error) ||
-        !get_defs(dom, flags, &live, &config, error))
-        return FALSE;
-    if ((live && !set_metadata_def(live, type, metadata, key, uri, error)) ||
-        (config && !set_metadata_def(config, type, metadata, key, uri, error)))
+    if (!vb_domain_obj_set_metadata(dom, type, metadata, key, uri, flags, NULL, error))
         return FALSE;
     vb_conn_emit_full(conn, VB_EVENT_DOMAIN_METADATA, dom->def->uuid, 0, type, VB_PRESENCE_SAME,
                       type == VB_METADATA_ELEMENT ? uri : NULL);

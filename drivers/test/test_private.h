@@ -161,7 +161,6 @@ char *test_domain_get_metadata(VbConn *conn, VbDomainObj *dom, int type, const c
 gboolean test_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, const char *metadata,
                                   const char *key, const char *uri, guint flags, GError **error);
 /* libvirt's virDomainObjGetOneDefState: the one definition @flags (LIVE/CONFIG) selects. */
-VbDomainDef *test_domain_get_one_def(VbDomainObj *dom, guint flags, gboolean *live, GError **error);
 /* The CPUs @cpuset (else @fallback) allows, every one when both are NULL. */
 GArray *test_cpumap_for(const char *cpuset, const char *fallback, guint ncpus);
 

@@ -158,3 +158,35 @@ def test_qemu_none_serves_only_the_test_driver(virtbusd_factory, home):
     d = virtbusd_factory(args=["--qemu-uri", "none"], env=home)
     assert "QEMU" not in d.introspect("/org/libvirt")
     assert not os.path.exists(config_dir(home))
+
+
+def test_metadata_is_saved_with_the_config(virtbusd_factory, home):
+    d = start(virtbusd_factory, home)
+    path = str(qemu_call(d, "DomainDefineXML", qemu_xml("vm1")))
+    d.call(path, DOMAIN, "SetMetadata", 1, "a title", "", "", U(2))              # TITLE, AFFECT_CONFIG
+    d.call(path, DOMAIN, "SetMetadata", 2, "<owner>lab</owner>", "app", "http://example.org/app/", U(0))
+    saved = open(os.path.join(config_dir(home), "vm1.xml")).read()
+    assert "<title>a title</title>" in saved and "http://example.org/app/" in saved
+    d.stop()
+    d2 = start(virtbusd_factory, home)
+    assert str(d2.call(path, DOMAIN, "GetMetadata", 1, "", U(0))) == "a title"
+    element = str(d2.call(path, DOMAIN, "GetMetadata", 2, "http://example.org/app/", U(0)))
+    assert "owner" in element and ">lab<" in element
+    assert_dbus_error(d2.call, path, DOMAIN, "SetMetadata", 1, "two\nlines", "", "", U(0), contains="newlines")
+
+
+def test_rename_moves_config_and_autostart(virtbusd_factory, home):
+    d = start(virtbusd_factory, home)
+    path = str(qemu_call(d, "DomainDefineXML", qemu_xml("old")))
+    d.set(path, DOMAIN, "Autostart", True)
+    events = d.recorder(interface=CONNECT, member="DomainEvent", path=QEMU_PATH)
+    d.call(path, DOMAIN, "Rename", "new", U(0))
+    events.wait(2)
+    assert events.events() == [(path, 1, 1), (path, 0, 2)]       # UNDEFINED_RENAMED, DEFINED_RENAMED
+    assert sorted(os.listdir(config_dir(home))) == ["autostart", "new.xml"]
+    assert os.listdir(os.path.join(config_dir(home), "autostart")) == ["new.xml"]
+    assert_dbus_error(d.call, path, DOMAIN, "Rename", "new", U(0), contains="Can't rename domain to itself")
+    d.stop()
+    d2 = start(virtbusd_factory, home)
+    assert qemu_domains(d2) == ["new"]
+    assert d2.get(path, DOMAIN, "Autostart") == True  # noqa: E712
