@@ -3,12 +3,16 @@
 
 Every method of every interface is called once, on a freshly started virtbusd (so calls
 cannot disturb each other), with neutral arguments. A reply or any error other than libvirt's
-"this function is not supported by the connection driver" means the test driver implements
-the member; that error means it does not. Usage: api-table.py BUILD_DIR > table.md"""
+"this function is not supported by the connection driver" means the driver implements the
+member; that error means it does not. Each member is probed on the test driver and on the
+QEMU driver (qemu:///session, in a throwaway XDG home; the probe domain's kernel does not
+exist, so nothing really starts). Usage: api-table.py BUILD_DIR > table.md"""
 import os
 import re
 import subprocess
+import shutil
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -16,6 +20,7 @@ from gi.repository import Gio, GLib
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST = '/org/libvirt/Test'
+QEMU = '/org/libvirt/QEMU'
 NOT_SUPPORTED = 'not supported by the connection driver'
 
 SETUP = {
@@ -35,6 +40,25 @@ SETUP = {
     'org.libvirt.DomainSnapshot': [('Connect', 'DomainLookupByName', '(s)', ('test',)),
                                    ('Domain', 'SnapshotCreateXML', '(su)',
                                     ("<domainsnapshot><name>probe</name></domainsnapshot>", 0))],
+}
+
+QEMU_DOMAIN = ("<domain type='qemu'><name>probe</name><memory unit='MiB'>64</memory><os><type>hvm</type>"
+               "<kernel>/nonexistent/probe-kernel</kernel></os></domain>")
+QEMU_SETUP = {
+    'org.libvirt.Connect': [],
+    'org.libvirt.Domain': [('Connect', 'DomainDefineXML', '(s)', (QEMU_DOMAIN,))],
+    'org.libvirt.StoragePool': [('Connect', 'StoragePoolLookupByName', '(s)', ('default',))],
+    'org.libvirt.StorageVol': [('Connect', 'StoragePoolLookupByName', '(s)', ('default',)),
+                               ('StoragePool', 'StorageVolCreateXML', '(su)',
+                                ("<volume><name>probe.img</name><capacity>1048576</capacity></volume>", 0))],
+    'org.libvirt.DomainSnapshot': [('Connect', 'DomainDefineXML', '(s)', (QEMU_DOMAIN,)),
+                                   ('Domain', 'SnapshotCreateXML', '(su)',
+                                    ("<domainsnapshot><name>probe</name></domainsnapshot>", 0))],
+    'org.libvirt.Network': [('Connect', 'NetworkLookupByName', '(s)', ('default',))],
+    'org.libvirt.NodeDevice': [('Connect', 'NodeDeviceLookupByName', '(s)', ('computer',))],
+    'org.libvirt.Interface': [('Connect', 'InterfaceLookupByName', '(s)', ('lo',))],
+    'org.libvirt.Secret': SETUP['org.libvirt.Secret'],
+    'org.libvirt.NWFilter': SETUP['org.libvirt.NWFilter'],
 }
 
 DEFAULTS = {'s': '', 'o': '/', 'u': 0, 'i': 0, 't': 0, 'x': 0, 'b': False, 'h': 0, 'y': 0, 'd': 0.0}
@@ -73,12 +97,17 @@ class Daemon:
         self.address = self.bus.stdout.readline().strip()
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address,
                    VIRTBUS_TEST_DEFAULT_XML=os.path.join(SRC, 'data', 'test', 'default.xml'))
+        self.home = None
+        self.base_env = env
         self.binary, self.env = binary, env
         self.conn = Gio.DBusConnection.new_for_address_sync(
             self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
         self.proc = None
 
     def start(self):
+        self.home = tempfile.mkdtemp(prefix='vb-api-', dir='/tmp')
+        self.env = dict(self.base_env, **{v: os.path.join(self.home, v.lower()) for v in
+                                         ('XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'XDG_CACHE_HOME', 'XDG_DATA_HOME')})
         self.proc = subprocess.Popen([self.binary, '--session'], env=self.env, stderr=subprocess.DEVNULL)
         for _ in range(200):
             owner = self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
@@ -91,6 +120,7 @@ class Daemon:
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
+        shutil.rmtree(self.home, ignore_errors=True)
 
     def call(self, path, iface, method, sig, args):
         return self.conn.call_sync('org.libvirt', path, 'org.libvirt.' + iface, method,
@@ -100,17 +130,20 @@ class Daemon:
         self.bus.terminate()
 
 
-def object_path(daemon, iface):
-    path = TEST
-    for owner, method, sig, args in SETUP.get(iface, []):
-        path = daemon.call(path if owner != 'Connect' else TEST, owner, method, sig, args)[0]
+def object_path(daemon, iface, root, setup):
+    path = root
+    for owner, method, sig, args in setup.get(iface, []):
+        path = daemon.call(path if owner != 'Connect' else root, owner, method, sig, args)[0]
     return path
 
 
-def probe(daemon, iface, method):
+def probe(daemon, iface, method, root, setup):
     daemon.start()
     try:
-        path = object_path(daemon, iface)
+        try:
+            path = object_path(daemon, iface, root, setup)
+        except GLib.Error:
+            return False     # the driver has no such objects at all
         sig = '(' + ''.join(a.get('type') for a in method.findall("arg[@direction='in']")) + ')'
         args = tuple(neutral(s) for s in split_sig(sig[1:-1]))
         try:
@@ -126,25 +159,32 @@ def probe(daemon, iface, method):
 def main():
     binary = os.path.join(sys.argv[1], 'service', 'virtbusd')
     daemon = Daemon(binary)
-    print('| interface | member | kind | test driver |')
-    print('|---|---|---|---|')
-    counts = [0, 0]
+    print('| interface | member | kind | test driver | QEMU driver |')
+    print('|---|---|---|---|---|')
+    counts = {'test': [0, 0], 'qemu': [0, 0]}
+    word = {True: 'implemented', False: 'not supported'}
     for iface in SETUP:
         root = ET.parse(os.path.join(SRC, 'interfaces', iface + '.xml')).getroot()
         node = root.find('interface')
         for prop in node.findall('property'):
-            print(f"| {iface} | {prop.get('name')} | property ({prop.get('access')}) | implemented |")
+            print(f"| {iface} | {prop.get('name')} | property ({prop.get('access')}) | implemented | "
+                  f"{'implemented' if iface in QEMU_OBJECTS else 'no objects'} |")
         for method in node.findall('method'):
-            ok = probe(daemon, iface, method)
-            counts[0 if ok else 1] += 1
-            print(f"| {iface} | {method.get('name')} | method | {'implemented' if ok else 'not supported'} |")
+            test = probe(daemon, iface, method, TEST, SETUP)
+            qemu = probe(daemon, iface, method, QEMU, QEMU_SETUP)
+            counts['test'][0 if test else 1] += 1
+            counts['qemu'][0 if qemu else 1] += 1
+            print(f"| {iface} | {method.get('name')} | method | {word[test]} | {word[qemu]} |")
         for signal in node.findall('signal'):
-            print(f"| {iface} | {signal.get('name')} | signal | emitted |" if signal.get('name') in EMITTED
-                  else f"| {iface} | {signal.get('name')} | signal | never (no source in the test driver) |")
+            emitted = signal.get('name') in EMITTED
+            print(f"| {iface} | {signal.get('name')} | signal | {'emitted' if emitted else 'never'} | "
+                  f"{'emitted' if emitted and iface in QEMU_OBJECTS else 'never'} |")
     daemon.close()
-    print(f'\n{counts[0]} methods implemented on the test driver, {counts[1]} not supported.')
+    print(f"\nMethods implemented: test driver {counts['test'][0]} ({counts['test'][1]} not supported), "
+          f"QEMU driver {counts['qemu'][0]} ({counts['qemu'][1]} not supported).")
 
 
+QEMU_OBJECTS = {'org.libvirt.Connect', 'org.libvirt.Domain', 'org.libvirt.StoragePool', 'org.libvirt.StorageVol'}
 EMITTED = {'DomainEvent', 'NetworkEvent', 'NodeDeviceEvent', 'StoragePoolEvent', 'SecretEvent',
            'Refresh', 'MetadataChange', 'Reboot'}
 
