@@ -462,6 +462,24 @@ vb_pool_obj_new(VbStoragePoolDef *def)
     return pool;
 }
 
+/* The lists index the pool by strings inside its definition, so the contents move, not the
+ * pointer; the sizes are the running pool's and stay. */
+void
+vb_conn_pool_replace_def(VbConn *conn, VbStoragePoolObj *pool, VbStoragePoolDef *def)
+{
+    VbStoragePoolDef old;
+
+    def->capacity = pool->def->capacity;
+    def->allocation = pool->def->allocation;
+    def->available = pool->def->available;
+    vb_obj_list_remove_name(conn->pools, pool);
+    old = *pool->def;
+    *pool->def = *def;
+    *def = old;
+    vb_storage_pool_def_free(def);
+    vb_obj_list_add_name(conn->pools, pool);
+}
+
 void
 vb_pool_obj_free(VbStoragePoolObj *pool)
 {

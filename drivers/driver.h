@@ -515,6 +515,8 @@ VbNetworkObj *vb_network_obj_new(VbNetworkDef *def);
 void vb_network_obj_free(VbNetworkObj *net);
 VbStoragePoolObj *vb_pool_obj_new(VbStoragePoolDef *def);
 void vb_pool_obj_free(VbStoragePoolObj *pool);
+/* Puts @def (owned; same name and UUID) in place of the pool's definition. */
+void vb_conn_pool_replace_def(VbConn *conn, VbStoragePoolObj *pool, VbStoragePoolDef *def);
 VbStorageVolObj *vb_vol_obj_new(VbStoragePoolObj *pool, VbStorageVolDef *def);
 void vb_vol_obj_free(VbStorageVolObj *vol);
 void vb_node_device_obj_free(VbNodeDeviceObj *dev);

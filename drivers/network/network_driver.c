@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "drivers/network/network_private.h"
+#include "drivers/network_common.h"
 #include "drivers/persist.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
@@ -86,33 +87,6 @@ subnets_overlap(const VbIpv4Net *a, const VbIpv4Net *b)
     return (a->addr & mask) == (b->addr & mask);
 }
 
-static VbNetworkDef *
-network_def_copy(const VbNetworkDef *def)
-{
-    g_autofree char *xml = vb_network_def_format(def, 0);
-    g_autoptr(GError) error = NULL;
-    VbNetworkDef *copy = vb_network_def_parse(xml, 0, &error);
-
-    if (!copy)
-        g_error("formatted network XML does not parse back: %s", error->message);
-    return copy;
-}
-
-/* Puts @def (same UUID, owned) in place of the network's definition, keeping the list
- * indexes valid (they point into the definition). */
-static void
-replace_def(VbConn *conn, VbNetworkObj *net, VbNetworkDef *def)
-{
-    VbNetworkDef old;
-
-    vb_obj_list_remove_name(conn->networks, net);
-    old = *net->def;
-    *net->def = *def;
-    *def = old;
-    vb_network_def_free(def);
-    vb_obj_list_add_name(conn->networks, net);
-}
-
 static void
 emit_network(VbConn *conn, VbNetworkObj *net, int event, VbPresence presence)
 {
@@ -169,34 +143,6 @@ check_mode(const VbNetworkDef *def, GError **error)
     return FALSE;
 }
 
-/* libvirt's virNetworkObjAssignDef checks. */
-static gboolean
-check_duplicate(VbConn *conn, const VbNetworkDef *def, gboolean live, VbNetworkObj **found, GError **error)
-{
-    VbNetworkObj *net = vb_obj_list_by_key(conn->networks, def->uuid);
-
-    *found = NULL;
-    if (!net) {
-        if ((net = vb_obj_list_by_name(conn->networks, def->name))) {
-            vb_set_error(error, VB_ERR_OPERATION_FAILED, "network '%s' already exists with uuid %s", def->name,
-                         net->def->uuid);
-            return FALSE;
-        }
-        return TRUE;
-    }
-    if (!g_str_equal(net->def->name, def->name)) {
-        vb_set_error(error, VB_ERR_OPERATION_FAILED, "network '%s' is already defined with uuid %s",
-                     net->def->name, net->def->uuid);
-        return FALSE;
-    }
-    if (live && net->active) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "network is already active as '%s'", net->def->name);
-        return FALSE;
-    }
-    *found = net;
-    return TRUE;
-}
-
 static gboolean
 bridge_taken(VbConn *conn, const VbNetworkObj *self, const char *bridge)
 {
@@ -250,7 +196,7 @@ parse_network(VbConn *conn, const char *xml, gboolean live, VbNetworkObj **found
 {
     g_autoptr(VbNetworkDef) def = vb_network_def_parse(xml, 0, error);
 
-    if (!def || !check_mode(def, error) || !check_duplicate(conn, def, live, found, error) ||
+    if (!def || !check_mode(def, error) || !vb_conn_network_check_duplicate(conn, def, live, found, error) ||
         !fill_defaults(conn, def, *found, error))
         return NULL;
     return g_steal_pointer(&def);
@@ -411,7 +357,7 @@ start_network(VbConn *conn, VbNetworkObj *net, GError **error)
         return FALSE;
     }
     if (net->persistent && !net->new_def)
-        net->new_def = network_def_copy(net->def);
+        net->new_def = vb_network_def_copy(net->def);
     net->active = TRUE;
     return TRUE;
 }
@@ -427,7 +373,7 @@ stop_network(VbConn *conn, VbNetworkObj *net)
     g_unlink(status);
     net->active = FALSE;
     if (net->new_def)
-        replace_def(conn, net, g_steal_pointer(&net->new_def));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&net->new_def));
 }
 
 /* ---- entry points ---- */
@@ -451,7 +397,7 @@ vb_network_define_xml(VbConn *conn, const char *xml, GError **error)
         vb_network_def_free(net->new_def);
         net->new_def = g_steal_pointer(&def);
     } else {
-        replace_def(conn, net, g_steal_pointer(&def));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&def));
     }
     net->persistent = TRUE;
     emit_network(conn, net, VB_NETWORK_EVENT_DEFINED, VB_PRESENCE_SAME);
@@ -468,12 +414,12 @@ vb_network_create_xml(VbConn *conn, const char *xml, GError **error)
         return NULL;
     if (net) {
         /* a defined network starts with this definition; its config waits in new_def */
-        VbNetworkDef *config = network_def_copy(net->def);
+        VbNetworkDef *config = vb_network_def_copy(net->def);
 
-        replace_def(conn, net, g_steal_pointer(&def));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&def));
         net->new_def = config;
         if (!start_network(conn, net, error)) {
-            replace_def(conn, net, g_steal_pointer(&net->new_def));
+            vb_conn_network_replace_def(conn, net, g_steal_pointer(&net->new_def));
             return NULL;
         }
         emit_network(conn, net, VB_NETWORK_EVENT_STARTED, VB_PRESENCE_SAME);
@@ -556,11 +502,7 @@ vb_network_set_autostart(VbConn *conn, VbNetworkObj *net, gboolean autostart, GE
 char *
 vb_network_get_xml_desc(VbConn *conn, VbNetworkObj *net, guint flags, GError **error)
 {
-    const VbNetworkDef *def = (flags & VB_NETWORK_XML_INACTIVE) && net->new_def ? net->new_def : net->def;
-
-    if (!vb_check_flags(flags, VB_NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc", error))
-        return NULL;
-    return vb_network_def_format(def, flags);
+    return vb_network_obj_format(net, flags, error);
 }
 
 GPtrArray *
@@ -678,9 +620,9 @@ reattach(VbConn *conn, NetState *st, const char *path)
         return;
     }
     if (net) {
-        VbNetworkDef *config = network_def_copy(net->def);
+        VbNetworkDef *config = vb_network_def_copy(net->def);
 
-        replace_def(conn, net, g_steal_pointer(&def));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&def));
         net->new_def = config;
     } else {
         net = vb_network_obj_new(g_steal_pointer(&def));

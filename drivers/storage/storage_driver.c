@@ -335,24 +335,6 @@ check_redefine(const VbStoragePoolObj *pool, const VbStoragePoolDef *def, GError
     return TRUE;
 }
 
-/* Puts @def (owned; same name and UUID) in place of the pool's definition. The lists index
- * the pool by strings inside its definition, so the contents move, not the pointer. */
-static void
-replace_def(VbConn *conn, VbStoragePoolObj *pool, VbStoragePoolDef *def)
-{
-    VbStoragePoolDef old;
-
-    def->capacity = pool->def->capacity;
-    def->allocation = pool->def->allocation;
-    def->available = pool->def->available;
-    vb_obj_list_remove_name(conn->pools, pool);
-    old = *pool->def;
-    *pool->def = *def;
-    *def = old;
-    vb_storage_pool_def_free(def);
-    vb_obj_list_add_name(conn->pools, pool);
-}
-
 /* ---- volumes after a scan ---- */
 
 /* Makes @defs the pool's volumes: known ones keep their objects, new ones are announced,
@@ -443,7 +425,7 @@ vb_storage_pool_define_xml(VbConn *conn, const char *xml, guint flags, GError **
         !config_save(vb_storage(conn), def, error))
         return NULL;
     if (pool) {
-        replace_def(conn, pool, g_steal_pointer(&def));
+        vb_conn_pool_replace_def(conn, pool, g_steal_pointer(&def));
         pool->persistent = TRUE;
         emit_pool(conn, pool, VB_POOL_EVENT_DEFINED, VB_PRESENCE_SAME);
         return pool;

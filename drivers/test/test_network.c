@@ -1,69 +1,15 @@
 /* test_network.c: virtual networks of the test driver */
 #include <string.h>
 
+#include "drivers/network_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_LEASE_SECONDS 3600
-
-static VbNetworkDef *
-network_def_copy(const VbNetworkDef *def)
-{
-    g_autofree char *xml = vb_network_def_format(def, 0);
-    g_autoptr(GError) error = NULL;
-    VbNetworkDef *copy = vb_network_def_parse(xml, 0, &error);
-
-    if (!copy)
-        g_error("formatted network XML does not parse back: %s", error->message);
-    return copy;
-}
-
-/* Puts @def (same UUID, owned) in place of the network's definition, keeping the list
- * indexes valid (they point into the definition). */
-static void
-replace_def(VbConn *conn, VbNetworkObj *net, VbNetworkDef *def)
-{
-    VbNetworkDef old;
-
-    vb_obj_list_remove_name(conn->networks, net);
-    old = *net->def;
-    *net->def = *def;
-    *def = old;
-    vb_network_def_free(def);
-    vb_obj_list_add_name(conn->networks, net);
-}
 
 static void
 emit_network(VbConn *conn, VbNetworkObj *net, int event, VbPresence presence)
 {
     vb_conn_emit(conn, VB_EVENT_NETWORK, net->def->uuid, event, 0, presence);
-}
-
-/* libvirt's virNetworkObjAssignDef checks. */
-static gboolean
-check_duplicate(VbConn *conn, const VbNetworkDef *def, gboolean live, VbNetworkObj **found, GError **error)
-{
-    VbNetworkObj *net = vb_obj_list_by_key(conn->networks, def->uuid);
-
-    *found = NULL;
-    if (!net) {
-        if ((net = vb_obj_list_by_name(conn->networks, def->name))) {
-            vb_set_error(error, VB_ERR_OPERATION_FAILED, "network '%s' already exists with uuid %s", def->name,
-                         net->def->uuid);
-            return FALSE;
-        }
-        return TRUE;
-    }
-    if (!g_str_equal(net->def->name, def->name)) {
-        vb_set_error(error, VB_ERR_OPERATION_FAILED, "network '%s' is already defined with uuid %s",
-                     net->def->name, net->def->uuid);
-        return FALSE;
-    }
-    if (live && net->active) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "network is already active as '%s'", net->def->name);
-        return FALSE;
-    }
-    *found = net;
-    return TRUE;
 }
 
 VbNetworkObj *
@@ -72,7 +18,7 @@ test_network_define_xml(VbConn *conn, const char *xml, GError **error)
     g_autoptr(VbNetworkDef) def = vb_network_def_parse(xml, 0, error);
     VbNetworkObj *net;
 
-    if (!def || !check_duplicate(conn, def, FALSE, &net, error))
+    if (!def || !vb_conn_network_check_duplicate(conn, def, FALSE, &net, error))
         return NULL;
     if (!net) {
         net = vb_network_obj_new(g_steal_pointer(&def));
@@ -85,7 +31,7 @@ test_network_define_xml(VbConn *conn, const char *xml, GError **error)
         vb_network_def_free(net->new_def);
         net->new_def = g_steal_pointer(&def);
     } else {
-        replace_def(conn, net, g_steal_pointer(&def));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&def));
     }
     net->persistent = TRUE;
     emit_network(conn, net, VB_NETWORK_EVENT_DEFINED, VB_PRESENCE_SAME);
@@ -96,7 +42,7 @@ static void
 start_network(VbNetworkObj *net)
 {
     if (net->persistent && !net->new_def)
-        net->new_def = network_def_copy(net->def);
+        net->new_def = vb_network_def_copy(net->def);
     net->active = TRUE;
 }
 
@@ -107,11 +53,11 @@ test_network_create_xml(VbConn *conn, const char *xml, GError **error)
     VbPresence presence = VB_PRESENCE_SAME;
     VbNetworkObj *net;
 
-    if (!def || !check_duplicate(conn, def, TRUE, &net, error))
+    if (!def || !vb_conn_network_check_duplicate(conn, def, TRUE, &net, error))
         return NULL;
     if (net) {
-        VbNetworkDef *config = network_def_copy(net->def);
-        replace_def(conn, net, g_steal_pointer(&def));
+        VbNetworkDef *config = vb_network_def_copy(net->def);
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&def));
         net->new_def = config;
     } else {
         net = vb_network_obj_new(g_steal_pointer(&def));
@@ -144,7 +90,7 @@ test_network_destroy(VbConn *conn, VbNetworkObj *net, GError **error)
     }
     net->active = FALSE;
     if (net->new_def)
-        replace_def(conn, net, g_steal_pointer(&net->new_def));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&net->new_def));
     emit_network(conn, net, VB_NETWORK_EVENT_STOPPED, net->persistent ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);
     if (!net->persistent)
         vb_obj_list_remove(conn->networks, net);
@@ -177,11 +123,7 @@ test_network_set_autostart(VbConn *conn, VbNetworkObj *net, gboolean autostart, 
 char *
 test_network_get_xml_desc(VbConn *conn, VbNetworkObj *net, guint flags, GError **error)
 {
-    const VbNetworkDef *def = (flags & VB_NETWORK_XML_INACTIVE) && net->new_def ? net->new_def : net->def;
-
-    if (!vb_check_flags(flags, VB_NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc", error))
-        return NULL;
-    return vb_network_def_format(def, flags);
+    return vb_network_obj_format(net, flags, error);
 }
 
 /* ---- update ---- */
@@ -216,19 +158,19 @@ test_network_update(VbConn *conn, VbNetworkObj *net, guint command, guint sectio
     if (!check_update_target(net, flags, error))
         return FALSE;
     if (flags & VB_NETWORK_UPDATE_AFFECT_LIVE)
-        live = network_def_copy(net->def);
+        live = vb_network_def_copy(net->def);
     if (flags & VB_NETWORK_UPDATE_AFFECT_CONFIG)
-        config = network_def_copy(net->active && net->new_def ? net->new_def : net->def);
+        config = vb_network_def_copy(net->active && net->new_def ? net->new_def : net->def);
     if ((live && !vb_network_def_update(live, command, section, parent_index, xml, flags, error)) ||
         (config && !vb_network_def_update(config, command, section, parent_index, xml, flags, error)))
         return FALSE;
     if (live)
-        replace_def(conn, net, g_steal_pointer(&live));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&live));
     if (config && net->active) {
         vb_network_def_free(net->new_def);
         net->new_def = g_steal_pointer(&config);
     } else if (config) {
-        replace_def(conn, net, g_steal_pointer(&config));
+        vb_conn_network_replace_def(conn, net, g_steal_pointer(&config));
     }
     return TRUE;
 }

@@ -22,24 +22,6 @@ static const char *const sources_logical_xml =
     "  </source>\n"
     "</sources>\n";
 
-/* Puts @def (same UUID, owned) in place of the pool's definition, keeping the sizes and the
- * list indexes (they point into the definition) valid. */
-static void
-replace_def(VbConn *conn, VbStoragePoolObj *pool, VbStoragePoolDef *def)
-{
-    VbStoragePoolDef old;
-
-    def->capacity = pool->def->capacity;
-    def->allocation = pool->def->allocation;
-    def->available = pool->def->available;
-    vb_obj_list_remove_name(conn->pools, pool);
-    old = *pool->def;
-    *pool->def = *def;
-    *def = old;
-    vb_storage_pool_def_free(def);
-    vb_obj_list_add_name(conn->pools, pool);
-}
-
 static void
 set_default_sizes(VbStoragePoolDef *def)
 {
@@ -251,7 +233,7 @@ test_pool_define_xml(VbConn *conn, const char *xml, guint flags, GError **error)
         !check_duplicate(conn, def, FALSE, &pool, error))
         return NULL;
     if (pool) {
-        replace_def(conn, pool, g_steal_pointer(&def));
+        vb_conn_pool_replace_def(conn, pool, g_steal_pointer(&def));
         pool->persistent = TRUE;
         emit_pool(conn, pool, VB_POOL_EVENT_DEFINED, VB_PRESENCE_SAME);
         return pool;
@@ -274,7 +256,7 @@ test_pool_create_xml(VbConn *conn, const char *xml, guint flags, GError **error)
         !create_vport(conn, &def->source.adapter, error))
         return NULL;
     if (pool) {
-        replace_def(conn, pool, g_steal_pointer(&def));
+        vb_conn_pool_replace_def(conn, pool, g_steal_pointer(&def));
     } else {
         pool = add_pool(conn, g_steal_pointer(&def), FALSE);
         presence = VB_PRESENCE_APPEARED;

@@ -1,0 +1,68 @@
+/* network_common.c: network bookkeeping every driver shares */
+#include "drivers/network_common.h"
+
+VbNetworkDef *
+vb_network_def_copy(const VbNetworkDef *def)
+{
+    g_autofree char *xml = vb_network_def_format(def, 0);
+    g_autoptr(GError) error = NULL;
+    VbNetworkDef *copy = vb_network_def_parse(xml, 0, &error);
+
+    if (!copy)
+        g_error("formatted network XML does not parse back: %s", error->message);
+    return copy;
+}
+
+/* Puts @def (same UUID, owned) in place of the network's definition, keeping the list
+ * indexes valid (they point into the definition). */
+void
+vb_conn_network_replace_def(VbConn *conn, VbNetworkObj *net, VbNetworkDef *def)
+{
+    VbNetworkDef old;
+
+    vb_obj_list_remove_name(conn->networks, net);
+    old = *net->def;
+    *net->def = *def;
+    *def = old;
+    vb_network_def_free(def);
+    vb_obj_list_add_name(conn->networks, net);
+}
+
+/* libvirt's virNetworkObjAssignDef checks. */
+gboolean
+vb_conn_network_check_duplicate(VbConn *conn, const VbNetworkDef *def, gboolean live, VbNetworkObj **found,
+                                GError **error)
+{
+    VbNetworkObj *net = vb_obj_list_by_key(conn->networks, def->uuid);
+
+    *found = NULL;
+    if (!net) {
+        if ((net = vb_obj_list_by_name(conn->networks, def->name))) {
+            vb_set_error(error, VB_ERR_OPERATION_FAILED, "network '%s' already exists with uuid %s", def->name,
+                         net->def->uuid);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (!g_str_equal(net->def->name, def->name)) {
+        vb_set_error(error, VB_ERR_OPERATION_FAILED, "network '%s' is already defined with uuid %s",
+                     net->def->name, net->def->uuid);
+        return FALSE;
+    }
+    if (live && net->active) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "network is already active as '%s'", net->def->name);
+        return FALSE;
+    }
+    *found = net;
+    return TRUE;
+}
+
+char *
+vb_network_obj_format(VbNetworkObj *net, guint flags, GError **error)
+{
+    const VbNetworkDef *def = (flags & VB_NETWORK_XML_INACTIVE) && net->new_def ? net->new_def : net->def;
+
+    if (!vb_check_flags(flags, VB_NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc", error))
+        return NULL;
+    return vb_network_def_format(def, flags);
+}
