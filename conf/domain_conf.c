@@ -2727,8 +2727,8 @@ vb_domain_def_copy(const VbDomainDef *def)
 /* ---- queries ---- */
 
 /* libvirt's virDomainDefHasMemballoon: a balloon whose model is not 'none'. */
-gboolean
-vb_domain_def_has_memballoon(const VbDomainDef *def)
+VbDeviceDef *
+vb_domain_def_find_memballoon(const VbDomainDef *def)
 {
     for (guint i = 0; i < def->devices->len; i++) {
         VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
@@ -2738,9 +2738,15 @@ vb_domain_def_has_memballoon(const VbDomainDef *def)
         if (dev->kind != VB_DEVICE_MEMBALLOON || !(doc = vb_xml_parse(dev->xml, "memballoon", NULL)))
             continue;
         model = vb_xml_prop(xmlDocGetRootElement(doc), "model");
-        return g_strcmp0(model, "none") != 0;
+        return g_strcmp0(model, "none") != 0 ? dev : NULL;
     }
-    return FALSE;
+    return NULL;
+}
+
+gboolean
+vb_domain_def_has_memballoon(const VbDomainDef *def)
+{
+    return vb_domain_def_find_memballoon(def) != NULL;
 }
 
 guint

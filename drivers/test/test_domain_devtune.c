@@ -394,23 +394,6 @@ test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
 
 /* ---- balloon statistics period ---- */
 
-/* libvirt's virDomainDefHasMemballoon: a <memballoon> whose model is not 'none'. */
-static VbDeviceDef *
-find_memballoon(const VbDomainDef *def)
-{
-    for (guint i = 0; i < def->devices->len; i++) {
-        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
-        g_autoptr(xmlDoc) doc = NULL;
-        g_autofree char *model = NULL;
-
-        if (dev->kind != VB_DEVICE_MEMBALLOON || !(doc = vb_xml_parse(dev->xml, "memballoon", NULL)))
-            continue;
-        model = vb_xml_prop(xmlDocGetRootElement(doc), "model");
-        return g_strcmp0(model, "none") != 0 ? dev : NULL;
-    }
-    return NULL;
-}
-
 /* <stats period='N'/> leads the balloon's children; 0 leaves it out. */
 static gboolean
 set_stats_period(VbDeviceDef *dev, int period, GError **error)
@@ -445,7 +428,7 @@ test_domain_set_memory_stats_period(VbConn *conn, VbDomainObj *dom, int period, 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMemoryStatsPeriod", error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
-    if (!(balloon = find_memballoon(def))) {
+    if (!(balloon = vb_domain_def_find_memballoon(def))) {
         vb_set_error(error, VB_ERR_INTERNAL_ERROR,
                      "No memory balloon device configured, can not set the collection period");
         return FALSE;
