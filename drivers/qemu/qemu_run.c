@@ -534,6 +534,55 @@ open_taps(VbConn *conn, VbDomainDef *def, GError **error)
     return fds;
 }
 
+/* The file of <disk type='volume'>'s volume, in an active pool of this connection. */
+static const char *
+volume_path(VbConn *conn, const VbDiskDef *disk, GError **error)
+{
+    VbStoragePoolObj *pool = vb_conn_pool_by_name(conn, disk->source_pool ? disk->source_pool : "", error);
+    VbStorageVolObj *vol;
+
+    if (!pool)
+        return NULL;
+    if (!pool->active) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "storage pool '%s' containing volume '%s' is not active",
+                     pool->def->name, disk->source_volume ? disk->source_volume : "");
+        return NULL;
+    }
+    if (!(vol = vb_pool_vol_by_name(pool, disk->source_volume ? disk->source_volume : "", error)))
+        return NULL;
+    return vol->def->target.path;
+}
+
+/* What QEMU runs: volume disks become the files behind them (the live definition keeps the
+ * pool and volume, as libvirt shows them). NULL with no error: @def itself. */
+static VbDomainDef *
+resolve_volumes(VbConn *conn, const VbDomainDef *def, GError **error)
+{
+    g_autoptr(VbDomainDef) copy = NULL;
+    const VbDiskDef *disk;
+
+    /* a copy may order the devices differently, but not the disks among themselves */
+    for (guint n = 0; (disk = vb_domain_def_nth_disk(def, n)); n++) {
+        VbDiskDef *resolved;
+        const char *path;
+
+        if (g_strcmp0(disk->type, "volume") != 0)
+            continue;
+        if (!(path = volume_path(conn, disk, error)))
+            return NULL;
+        if (!copy)
+            copy = vb_domain_def_copy(def);
+        resolved = vb_domain_def_nth_disk(copy, n);
+        g_free(resolved->type);
+        resolved->type = g_strdup("file");
+        g_free(resolved->source_file);
+        resolved->source_file = g_strdup(path);
+        g_clear_pointer(&resolved->source_pool, g_free);
+        g_clear_pointer(&resolved->source_volume, g_free);
+    }
+    return g_steal_pointer(&copy);
+}
+
 static void
 start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
 {
@@ -558,6 +607,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     GError *error = NULL;
     g_autoptr(GPtrArray) argv = NULL;
     g_autoptr(GArray) passed = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(VbDomainDef) resolved = NULL;
     GArray *taps;
 
     /* the config keeps its own definition: live-only names (taps) stay out of it */
@@ -569,7 +619,8 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     }
     command.tap_fds = (const int *)taps->data;
     command.n_tap_fds = taps->len;
-    if (!(argv = vb_qemu_command_build(dom->def, &command, &error))) {
+    resolved = resolve_volumes(conn, dom->def, &error);
+    if (error || !(argv = vb_qemu_command_build(resolved ? resolved : dom->def, &command, &error))) {
         close_taps(taps);
         start_failed(task, g_task_get_task_data(task), error);
         return;

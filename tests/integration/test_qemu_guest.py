@@ -543,3 +543,25 @@ def test_calls_on_one_domain_wait_for_each_other(qemu, guest, home):
     assert results == {"create": "ok", "resume": "ok", "suspend": "ok", "destroy": "ok"}, results
     assert order == ["create", "resume", "suspend", "destroy"]
     assert state(qemu, path) == SHUTOFF_DESTROYED
+
+
+def test_volume_disk_runs_the_volume_file(qemu, guest, home):
+    pool = str(qemu.call(QEMU_PATH, CONNECT, "StoragePoolLookupByName", "default"))
+    vol = str(qemu.call(pool, "org.libvirt.StoragePool", "StorageVolCreateXML",
+                        "<volume><name>v.img</name><capacity unit='MiB'>8</capacity></volume>", U(0)))
+    vol_path = str(qemu.get(vol, "org.libvirt.StorageVol", "Path"))
+    disk = ("<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
+            "<source pool='default' volume='%s'/><target dev='vda' bus='virtio'/></disk>")
+    path = define(qemu, guest_xml(guest, home).replace("<memballoon model='none'/>",
+                                                       "<memballoon model='none'/>" + disk % "v.img"))
+    qemu.call(path, DOMAIN, "Create", U(1))
+    with open("/proc/%d/cmdline" % qemu_pid(home, "tg")) as f:
+        assert vol_path in f.read()
+    live = str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "type='volume'" in live and "volume='v.img'" in live
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+
+    missing = define(qemu, guest_xml(guest, home, "nv").replace(
+        "<memballoon model='none'/>", "<memballoon model='none'/>" + disk % "nope.img"))
+    assert_dbus_error(qemu.call, missing, DOMAIN, "Create", U(1), contains="Storage volume not found")
+    assert state(qemu, missing)[0] == 5
