@@ -198,6 +198,36 @@ vb_storage_vol_create_xml_from_async(VbConn *conn, VbStoragePoolObj *pool, const
 
 /* ---- delete ---- */
 
+static gboolean
+disk_uses(const VbDiskDef *disk, const VbStorageVolObj *vol)
+{
+    if (g_strcmp0(disk->type, "volume") == 0)
+        return g_strcmp0(disk->source_pool, vol->pool->def->name) == 0 &&
+               g_strcmp0(disk->source_volume, vol->def->name) == 0;
+    return g_strcmp0(disk->source_file, vol->def->target.path) == 0;
+}
+
+/* A running guest's disk keeps its volume: deleting it would pull the storage from under it. */
+static gboolean
+check_not_in_use(VbConn *conn, const VbStorageVolObj *vol, GError **error)
+{
+    g_autoptr(GPtrArray) domains = vb_obj_list_values(conn->domains);
+
+    for (guint i = 0; i < domains->len; i++) {
+        const VbDomainObj *dom = g_ptr_array_index(domains, i);
+        const VbDiskDef *disk;
+
+        for (guint n = 0; vb_domain_obj_is_active(dom) && (disk = vb_domain_def_nth_disk(dom->def, n)); n++) {
+            if (disk_uses(disk, vol)) {
+                vb_set_error(error, VB_ERR_OPERATION_INVALID, "storage volume '%s' is in use by running domain '%s'",
+                             vol->def->name, dom->def->name);
+                return FALSE;
+            }
+        }
+    }
+    return TRUE;
+}
+
 gboolean
 vb_storage_vol_delete(VbConn *conn, VbStorageVolObj *vol, guint flags, GError **error)
 {
@@ -205,7 +235,8 @@ vb_storage_vol_delete(VbConn *conn, VbStorageVolObj *vol, guint flags, GError **
     VbPoolSizes sizes;
 
     if (!vb_check_flags(flags, 0, "virStorageVolDelete", error) || !storage_check_active(pool, TRUE, error) ||
-        !storage_check_vol_free(conn, pool, vol, error) || !vb_dir_vol_delete(vol->def->target.path, error))
+        !storage_check_vol_free(conn, pool, vol, error) || !check_not_in_use(conn, vol, error) ||
+        !vb_dir_vol_delete(vol->def->target.path, error))
         return FALSE;
     if (vb_dir_pool_sizes(pool->def->target_path, &sizes, NULL))
         storage_apply_sizes(pool, &sizes);

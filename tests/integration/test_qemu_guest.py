@@ -565,3 +565,21 @@ def test_volume_disk_runs_the_volume_file(qemu, guest, home):
         "<memballoon model='none'/>", "<memballoon model='none'/>" + disk % "nope.img"))
     assert_dbus_error(qemu.call, missing, DOMAIN, "Create", U(1), contains="Storage volume not found")
     assert state(qemu, missing)[0] == 5
+
+
+def test_a_volume_a_running_guest_uses_is_not_deleted(qemu, guest, home):
+    pool = str(qemu.call(QEMU_PATH, CONNECT, "StoragePoolLookupByName", "default"))
+    vol = str(qemu.call(pool, "org.libvirt.StoragePool", "StorageVolCreateXML",
+                        "<volume><name>busy.img</name><capacity unit='MiB'>8</capacity></volume>", U(0)))
+    vol_path = str(qemu.get(vol, "org.libvirt.StorageVol", "Path"))
+    disk = ("<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
+            "<source pool='default' volume='busy.img'/><target dev='vda' bus='virtio'/></disk>")
+    path = define(qemu, guest_xml(guest, home).replace("<memballoon model='none'/>",
+                                                       "<memballoon model='none'/>" + disk))
+    qemu.call(path, DOMAIN, "Create", U(1))
+    assert_dbus_error(qemu.call, vol, "org.libvirt.StorageVol", "Delete", U(0),
+                      contains="storage volume 'busy.img' is in use by running domain 'tg'")
+    assert os.path.exists(vol_path)
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    qemu.call(vol, "org.libvirt.StorageVol", "Delete", U(0))
+    assert not os.path.exists(vol_path)
