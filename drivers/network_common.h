@@ -12,3 +12,8 @@ gboolean vb_conn_network_check_duplicate(VbConn *conn, const VbNetworkDef *def, 
                                          GError **error);
 /* virNetworkGetXMLDesc: the live definition, or with INACTIVE the one the next start uses. */
 char *vb_network_obj_format(VbNetworkObj *net, guint flags, GError **error);
+/* virNetworkUpdate on the definitions the flags select (neither: live when active, else the
+ * config); @live_changed / @config_changed (may be NULL) tell the driver what to apply. */
+gboolean vb_conn_network_update(VbConn *conn, VbNetworkObj *net, guint command, guint section, int parent_index,
+                                const char *xml, guint flags, gboolean *live_changed, gboolean *config_changed,
+                                GError **error);

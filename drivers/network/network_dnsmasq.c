@@ -310,8 +310,8 @@ vb_dnsmasq_running(const VbDnsmasqFiles *files)
     return pid && is_our_dnsmasq(pid, files->conf) ? pid : 0;
 }
 
-void
-vb_dnsmasq_stop(const VbDnsmasqFiles *files)
+static void
+stop_process(const VbDnsmasqFiles *files)
 {
     GPid pid = vb_dnsmasq_running(files);
 
@@ -321,7 +321,22 @@ vb_dnsmasq_stop(const VbDnsmasqFiles *files)
         if (is_our_dnsmasq(pid, files->conf))
             kill(pid, SIGKILL);
     }
+}
+
+void
+vb_dnsmasq_stop(const VbDnsmasqFiles *files)
+{
+    stop_process(files);
     remove_files(files);
+}
+
+/* dnsmasq reads dhcp-host and dhcp-range lines only at start: a changed network restarts it;
+ * the lease file stays, so clients keep their addresses. */
+gboolean
+vb_dnsmasq_restart(const VbNetworkDef *def, const VbDnsmasqFiles *files, GError **error)
+{
+    stop_process(files);
+    return vb_dnsmasq_start(def, files, error);
 }
 
 /* ---- leases ---- */

@@ -505,6 +505,30 @@ vb_network_get_xml_desc(VbConn *conn, VbNetworkObj *net, guint flags, GError **e
     return vb_network_obj_format(net, flags, error);
 }
 
+/* The changed live definition takes effect at once: dnsmasq restarts with it (leases kept) and
+ * the status file follows; a changed config is saved. */
+gboolean
+vb_network_update(VbConn *conn, VbNetworkObj *net, guint command, guint section, int parent_index, const char *xml,
+                  guint flags, GError **error)
+{
+    NetState *st = net_state(conn);
+    g_auto(VbDnsmasqFiles) files = { 0 };
+    gboolean live = FALSE, config = FALSE;
+
+    if (!vb_conn_network_update(conn, net, command, section, parent_index, xml, flags, &live, &config, error))
+        return FALSE;
+    if (config && !save_xml(st->config_dir, net->active && net->new_def ? net->new_def : net->def, error))
+        return FALSE;
+    if (!live)
+        return TRUE;
+    if (vb_network_forward_is_routed(net->def->forward.mode) && vb_dnsmasq_wanted(net->def)) {
+        vb_dnsmasq_files_init(&files, st->state_dir, net->def->bridge);
+        if (!vb_dnsmasq_restart(net->def, &files, error))
+            return FALSE;
+    }
+    return save_xml(st->state_dir, net->def, error);
+}
+
 GPtrArray *
 vb_network_get_dhcp_leases(VbConn *conn, VbNetworkObj *net, const char *mac, guint flags, GError **error)
 {

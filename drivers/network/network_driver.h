@@ -19,6 +19,8 @@ gboolean vb_network_destroy(VbConn *conn, VbNetworkObj *net, GError **error);
 gboolean vb_network_undefine(VbConn *conn, VbNetworkObj *net, GError **error);
 gboolean vb_network_set_autostart(VbConn *conn, VbNetworkObj *net, gboolean autostart, GError **error);
 char *vb_network_get_xml_desc(VbConn *conn, VbNetworkObj *net, guint flags, GError **error);
+gboolean vb_network_update(VbConn *conn, VbNetworkObj *net, guint command, guint section, int parent_index,
+                           const char *xml, guint flags, GError **error);
 GPtrArray *vb_network_get_dhcp_leases(VbConn *conn, VbNetworkObj *net, const char *mac, guint flags,
                                       GError **error);
 

@@ -48,6 +48,8 @@ gboolean vb_dnsmasq_start(const VbNetworkDef *def, const VbDnsmasqFiles *files, 
 GPid vb_dnsmasq_running(const VbDnsmasqFiles *files);
 /* Stops it (if running) and removes the files. */
 void vb_dnsmasq_stop(const VbDnsmasqFiles *files);
+/* Starts it again with @def's config, keeping the leases. */
+gboolean vb_dnsmasq_restart(const VbNetworkDef *def, const VbDnsmasqFiles *files, GError **error);
 /* The leases in dnsmasq's lease file as (sxisssuss) tuples (virNetworkDHCPLease), only
  * those of @mac when not NULL; @prefix is the network's. */
 GPtrArray *vb_dnsmasq_leases(const char *path, const char *bridge, guint prefix, const char *mac);

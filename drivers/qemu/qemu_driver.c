@@ -169,4 +169,5 @@ const VbDriver vb_qemu_driver = {
     .network_set_autostart = vb_network_set_autostart,
     .network_get_xml_desc = vb_network_get_xml_desc,
     .network_get_dhcp_leases = vb_network_get_dhcp_leases,
+    .network_update = vb_network_update,
 };

@@ -128,51 +128,12 @@ test_network_get_xml_desc(VbConn *conn, VbNetworkObj *net, guint flags, GError *
 
 /* ---- update ---- */
 
-static gboolean
-check_update_target(VbNetworkObj *net, guint flags, GError **error)
-{
-    if ((flags & VB_NETWORK_UPDATE_AFFECT_CONFIG) && !net->persistent) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "cannot change persistent config of a transient network");
-        return FALSE;
-    }
-    if ((flags & VB_NETWORK_UPDATE_AFFECT_LIVE) && !net->active) {
-        vb_set_error(error, VB_ERR_OPERATION_INVALID, "network is not running");
-        return FALSE;
-    }
-    return TRUE;
-}
-
 /* The live and the persistent definitions are changed on copies and swapped in together. */
 gboolean
 test_network_update(VbConn *conn, VbNetworkObj *net, guint command, guint section, int parent_index,
                     const char *xml, guint flags, GError **error)
 {
-    guint affect = VB_NETWORK_UPDATE_AFFECT_LIVE | VB_NETWORK_UPDATE_AFFECT_CONFIG;
-    g_autoptr(VbNetworkDef) live = NULL;
-    g_autoptr(VbNetworkDef) config = NULL;
-
-    if (!vb_check_flags(flags, affect, "virNetworkUpdate", error))
-        return FALSE;
-    if (!(flags & affect))
-        flags |= net->active ? VB_NETWORK_UPDATE_AFFECT_LIVE : VB_NETWORK_UPDATE_AFFECT_CONFIG;
-    if (!check_update_target(net, flags, error))
-        return FALSE;
-    if (flags & VB_NETWORK_UPDATE_AFFECT_LIVE)
-        live = vb_network_def_copy(net->def);
-    if (flags & VB_NETWORK_UPDATE_AFFECT_CONFIG)
-        config = vb_network_def_copy(net->active && net->new_def ? net->new_def : net->def);
-    if ((live && !vb_network_def_update(live, command, section, parent_index, xml, flags, error)) ||
-        (config && !vb_network_def_update(config, command, section, parent_index, xml, flags, error)))
-        return FALSE;
-    if (live)
-        vb_conn_network_replace_def(conn, net, g_steal_pointer(&live));
-    if (config && net->active) {
-        vb_network_def_free(net->new_def);
-        net->new_def = g_steal_pointer(&config);
-    } else if (config) {
-        vb_conn_network_replace_def(conn, net, g_steal_pointer(&config));
-    }
-    return TRUE;
+    return vb_conn_network_update(conn, net, command, section, parent_index, xml, flags, NULL, NULL, error);
 }
 
 /* ---- DHCP leases, made up for the running guests on the network ---- */

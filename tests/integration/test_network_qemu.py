@@ -394,3 +394,24 @@ def test_guest_interface_on_a_network_gets_a_tap_on_its_bridge(start_daemon, net
     d.call(dom, "org.libvirt.Domain", "Destroy", U(0))
     assert link(netns, "vnet0") is None
     d.call(net, NETWORK, "Destroy")
+
+
+def test_update_adds_a_static_host_live_and_in_config(start_daemon, netns, home):
+    d = start_daemon()
+    path = define(d, nat_xml())
+    d.call(path, NETWORK, "Create")
+    old_pid = dnsmasq_pid(home, "vbnat0")
+    host = "<host mac='52:54:00:00:00:77' name='added' ip='192.168.150.77'/>"
+    # VIR_NETWORK_UPDATE_COMMAND_ADD_LAST (3), SECTION_IP_DHCP_HOST (4), AFFECT_LIVE|AFFECT_CONFIG (1|2)
+    d.call(path, NETWORK, "Update", U(3), U(4), -1, host, U(3))
+    conf = open(os.path.join(state_dir(home), "vbnat0.conf")).read().splitlines()
+    assert "dhcp-host=52:54:00:00:00:77,192.168.150.77,added" in conf
+    pid = dnsmasq_pid(home, "vbnat0")
+    assert pid and alive(pid) and pid != old_pid             # restarted with the new host
+    saved = open(os.path.join(home["XDG_CONFIG_HOME"], "virtbus", "network", "vnat.xml")).read()
+    assert "192.168.150.77" in saved
+    assert "192.168.150.77" in str(d.call(path, NETWORK, "GetXMLDesc", U(0)))
+    assert_dbus_error(d.call, path, NETWORK, "Update", U(3), U(4), -1,
+                      "<host mac='52:54:00:00:00:77' name='again' ip='192.168.150.78'/>", U(1),
+                      contains="there is an existing dhcp host entry")
+    d.call(path, NETWORK, "Destroy")
