@@ -310,6 +310,21 @@ vb_dnsmasq_running(const VbDnsmasqFiles *files)
     return pid && is_our_dnsmasq(pid, files->conf) ? pid : 0;
 }
 
+/* Gone, or a zombie: either way its sockets are closed. (Its cmdline reads empty already
+ * while it is still exiting, so is_our_dnsmasq cannot tell.) */
+static gboolean
+process_gone(GPid pid)
+{
+    g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree char *stat = NULL;
+    const char *state;
+
+    if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+        return TRUE;
+    state = strrchr(stat, ')');
+    return !state || state[1] != ' ' || state[2] == 'Z' || state[2] == 'X';
+}
+
 static void
 stop_process(const VbDnsmasqFiles *files)
 {
@@ -320,6 +335,8 @@ stop_process(const VbDnsmasqFiles *files)
             g_usleep(10 * 1000);
         if (is_our_dnsmasq(pid, files->conf))
             kill(pid, SIGKILL);
+        for (int waited = 0; waited < STOP_WAIT_MS && !process_gone(pid); waited += 10)
+            g_usleep(10 * 1000);
     }
 }
 
