@@ -761,7 +761,10 @@ build_monitor(QemuCmd *cmd)
     GString *mon = g_string_new(NULL);
 
     qemu_opts_add(cmd, chardev, "id", "charmonitor");
-    qemu_opts_add(cmd, chardev, "path", cmd->config->monitor_path);
+    if (cmd->config->monitor_fd > 0)
+        qemu_opts_addf(cmd, chardev, "fd", "%d", cmd->config->monitor_fd);
+    else
+        qemu_opts_add(cmd, chardev, "path", cmd->config->monitor_path);
     qemu_opts_add(cmd, chardev, "server", "on");
     qemu_opts_add(cmd, chardev, "wait", "off");
     qemu_cmd_add(cmd, "-chardev", chardev);

@@ -14,6 +14,7 @@
 typedef struct {
     const char *emulator;        /* the configured QEMU binary; a different <emulator> is refused */
     const char *monitor_path;    /* the QMP socket QEMU listens on */
+    int monitor_fd;              /* > 0: that socket already listening, handed to QEMU as this fd */
     const char *channel_dir;     /* a unix <channel> without a path gets <channel_dir>/<target name> */
     /* The tap fd the driver opened for each <interface> (in document order) of type bridge,
      * network or ethernet; -1 or beyond n_tap_fds: none, which such an interface refuses. */

@@ -46,6 +46,7 @@ qemu_close(VbConn *conn)
     g_free(priv->state_dir);
     g_free(priv->log_dir);
     g_free(priv->save_dir);
+    g_free(priv->user);
     g_clear_handle_id(&priv->autostart_source, g_source_remove);
     g_clear_pointer(&priv->runs, g_hash_table_unref);
     g_free(priv);
@@ -70,7 +71,7 @@ qemu_open(VbConn *conn, GError **error)
     set_dirs(priv);
     if (!vb_dir_make(priv->config_dir, error) || !vb_dir_make(priv->autostart_dir, error) ||
         !vb_dir_make(priv->state_dir, error) || !vb_dir_make(priv->log_dir, error) || !vb_dir_make(priv->save_dir, error) ||
-        !qemu_domains_load(conn, error)) {
+        !qemu_user_load(conn, error) || !qemu_domains_load(conn, error)) {
         qemu_close(conn);
         return FALSE;
     }

@@ -6,6 +6,7 @@
 #include "drivers/qemu/qemu_process.h"
 
 typedef struct _QemuRun QemuRun;
+typedef struct _QemuUser QemuUser;
 typedef struct _QemuHost QemuHost;
 
 /* A running (or starting) QEMU domain. */
@@ -22,6 +23,7 @@ struct _QemuRun {
     gboolean fake_reboot;    /* Reboot asked: the next SHUTDOWN resets the guest instead of ending QEMU */
     gboolean rebooting;      /* between that SHUTDOWN and the guest running again */
     gboolean saved;          /* its state went to a file: its end is SHUTOFF/SAVED */
+    GArray *relabeled;       /* files handed to QEMU's user, given back when the guest stops */
 };
 
 
@@ -35,6 +37,7 @@ typedef struct {
     GHashTable *runs;        /* UUID -> QemuRun, one per running (or starting) domain */
     guint autostart_source;
     char *save_dir;          /* managed save images, <name>.save */
+    QemuUser *user;          /* who QEMU runs as; NULL: the daemon's user */
     guint recovering;        /* re-attaches to QEMUs left running that have not finished */
     QemuHost *host;          /* what QEMU and the host told (qemu_host.c) */
 } QemuPriv;
@@ -180,3 +183,14 @@ void qemu_domain_get_stats_async(VbConn *conn, VbDomainObj *dom, guint stats, GT
 void qemu_domain_send_key_async(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
                                 guint flags, GTask *task);
 void qemu_domain_inject_nmi_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+
+/* qemu_user.c: QEMU's user (qemu.conf), the files it must reach, the monitor socket */
+gboolean qemu_user_load(VbConn *conn, GError **error);
+void qemu_user_set_credentials(VbConn *conn, VbQemuProcessConfig *process);
+/* Hands the files @def makes QEMU open to QEMU's user; returns what to give back (never NULL
+ * on success). */
+GArray *qemu_user_relabel(VbConn *conn, const VbDomainDef *def, GError **error);
+/* Gives the files back to their owners and frees @relabeled (may be NULL). */
+void qemu_user_restore(GArray *relabeled);
+/* The QMP socket at @path, listening, for QEMU to inherit. */
+int qemu_monitor_listen(const char *path, GError **error);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -496,16 +497,33 @@ process_watch_pidfd(VbQemuProcess *proc)
 
 /* ---- start ---- */
 
+typedef struct {
+    gboolean drop;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    guint n_groups;
+} Credentials;
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. A failure to drop
+ * privileges ends the child rather than running QEMU with the daemon's. */
 static void
 child_setup(gpointer data)
 {
+    const Credentials *creds = data;
+
     setsid();
+    if (!creds->drop)
+        return;
+    if (setgroups(creds->n_groups, creds->groups) < 0 || setgid(creds->gid) < 0 || setuid(creds->uid) < 0)
+        _exit(127);
 }
 
 static gboolean
 process_spawn(VbQemuProcess *proc, GPtrArray *argv, const VbQemuProcessConfig *config, GError **error)
 {
     const char *const *envp = config->envp ? config->envp : default_envp;
+    Credentials creds = { config->drop_privileges, config->uid, config->gid, config->groups, config->n_groups };
     g_autoptr(GError) spawn_error = NULL;
     int log_fd = log_open(proc, argv, envp, error);
     gboolean spawned;
@@ -514,7 +532,7 @@ process_spawn(VbQemuProcess *proc, GPtrArray *argv, const VbQemuProcessConfig *c
         return FALSE;
     spawned = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, envp,
                                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-                                               child_setup, NULL, -1, log_fd, log_fd,
+                                               child_setup, &creds, -1, log_fd, log_fd,
                                                config->pass_fds, config->pass_fds, config->n_pass_fds,
                                                &proc->pid, NULL, NULL, NULL, &spawn_error);
     close(log_fd);

@@ -32,6 +32,12 @@ typedef struct {
     const int *pass_fds;          /* start: fds QEMU inherits under the same numbers (taps) */
     guint n_pass_fds;
     guint timeout_ms;             /* how long QEMU may take to answer on QMP; 0: 30 s */
+    /* start: with @drop_privileges, the credentials QEMU runs with */
+    gboolean drop_privileges;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;          /* supplementary groups */
+    guint n_groups;
     const VbQemuMonitorCallbacks *monitor_callbacks;   /* given to the monitor; may be NULL */
     const VbQemuProcessCallbacks *callbacks;           /* may be NULL */
     gpointer user_data;           /* for both callback tables */

@@ -57,6 +57,7 @@ void
 qemu_run_free(QemuRun *run)
 {
     g_clear_pointer(&run->proc, vb_qemu_process_unref);
+    g_clear_pointer(&run->relabeled, g_array_unref);    /* a guest left running keeps its files */
     g_free(run->uuid);
     g_free(run->monitor_path);
     g_free(run->pidfile);
@@ -93,6 +94,7 @@ run_stopped(QemuRun *run, int reason, int detail)
 
     g_unlink(run->pidfile);
     g_unlink(run->monitor_path);
+    qemu_user_restore(g_steal_pointer(&run->relabeled));
     if (dom) {
         qemu_status_remove(conn, dom);
         if (dom->new_def)
@@ -303,7 +305,10 @@ static void
 start_failed(GTask *task, QemuJob *job, GError *error)
 {
     VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+    QemuRun *run = run_lookup(job->conn, job->uuid);
 
+    if (run)
+        qemu_user_restore(g_steal_pointer(&run->relabeled));
     g_hash_table_remove(qemu_priv(job->conn)->runs, job->uuid);
     if (dom && dom->new_def)
         vb_conn_domain_replace_def(job->conn, dom, g_steal_pointer(&dom->new_def));
@@ -609,6 +614,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     g_autoptr(GArray) passed = g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(VbDomainDef) resolved = NULL;
     GArray *taps;
+    int monitor_fd;
 
     /* the config keeps its own definition: live-only names (taps) stay out of it */
     if (dom->persistent && !dom->new_def)
@@ -617,10 +623,19 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
+    if ((monitor_fd = qemu_monitor_listen(run->monitor_path, &error)) < 0) {
+        close_taps(taps);
+        start_failed(task, g_task_get_task_data(task), error);
+        return;
+    }
+    command.monitor_fd = monitor_fd;
+    g_array_append_val(passed, monitor_fd);
     command.tap_fds = (const int *)taps->data;
     command.n_tap_fds = taps->len;
     resolved = resolve_volumes(conn, dom->def, &error);
-    if (error || !(argv = vb_qemu_command_build(resolved ? resolved : dom->def, &command, &error))) {
+    if (error || !(argv = vb_qemu_command_build(resolved ? resolved : dom->def, &command, &error)) ||
+        !(run->relabeled = qemu_user_relabel(conn, resolved ? resolved : dom->def, &error))) {
+        close(monitor_fd);
         close_taps(taps);
         start_failed(task, g_task_get_task_data(task), error);
         return;
@@ -635,8 +650,10 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     }
     process.pass_fds = (const int *)passed->data;
     process.n_pass_fds = passed->len;
+    qemu_user_set_credentials(conn, &process);
     g_object_set_data(G_OBJECT(task), "id", GINT_TO_POINTER(id));
     vb_qemu_process_start(argv, &process, NULL, on_started, task);
+    close(monitor_fd);
     close_taps(taps);    /* QEMU holds them now (they were duplicated into it at spawn) */
 }
 
@@ -741,9 +758,10 @@ qemu_domain_start_saved(VbConn *conn, VbDomainDef *def, int fd, guint start_flag
 
 /* ---- a QEMU left running by an earlier daemon ---- */
 
-/* Its pid could have been reused: the process must be a QEMU serving this monitor. */
+/* Its pid could have been reused: the process must be the QEMU of this domain (its argv
+ * carries the UUID). */
 static gboolean
-pid_runs_monitor(GPid pid, const char *monitor_path)
+pid_runs_domain(GPid pid, const char *uuid)
 {
     g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
     g_autofree char *cmdline = NULL;
@@ -755,7 +773,7 @@ pid_runs_monitor(GPid pid, const char *monitor_path)
         if (cmdline[i] == '\0')
             cmdline[i] = ' ';
     }
-    return strstr(cmdline, monitor_path) != NULL;
+    return strstr(cmdline, uuid) != NULL;
 }
 
 /* The guest may have paused, resumed or shut down while nobody watched. */
@@ -835,7 +853,7 @@ qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_
     g_free(run->monitor_path);
     run->monitor_path = g_strdup(monitor_path);
     qemu_priv(conn)->recovering++;
-    if (!pid_runs_monitor(pid, monitor_path)) {
+    if (!pid_runs_domain(pid, dom->def->uuid)) {
         g_message("domain %s: QEMU (pid %d) is gone", dom->def->name, (int)pid);
         run->starting = FALSE;
         g_idle_add_full(G_PRIORITY_DEFAULT, report_gone, job, (GDestroyNotify)job_free);

@@ -583,3 +583,37 @@ def test_a_volume_a_running_guest_uses_is_not_deleted(qemu, guest, home):
     qemu.call(path, DOMAIN, "Destroy", U(0))
     qemu.call(vol, "org.libvirt.StorageVol", "Delete", U(0))
     assert not os.path.exists(vol_path)
+
+
+# ---- QEMU as an unprivileged user (qemu.conf)
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing QEMU's user needs root")
+def test_qemu_runs_as_the_configured_user_and_files_are_given_back(virtbusd_factory, guest, home):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    os.chmod(home["root"], 0o755)
+    files = os.path.join(home["root"], "guest")
+    os.makedirs(files, mode=0o755)
+    copy = dict(vmlinux=shutil.copy(guest["vmlinux"], files), initrd=shutil.copy(guest["initrd"], files))
+    conf_dir = os.path.join(home["XDG_CONFIG_HOME"], "virtbus")
+    os.makedirs(conf_dir, exist_ok=True)
+    with open(os.path.join(conf_dir, "qemu.conf"), "w") as f:
+        f.write("[qemu]\nuser=nobody\ngroup=%s\n" % __import__("grp").getgrgid(nobody.pw_gid).gr_name)
+    d = virtbusd_factory(env={k: v for k, v in home.items() if k != "root"})
+    path = define(d, guest_xml(copy, home))
+    d.call(path, DOMAIN, "Create", U(0))
+    pid = qemu_pid(home, "tg")
+    with open("/proc/%d/status" % pid) as f:
+        uids = [line.split()[1:] for line in f if line.startswith("Uid:")][0]
+    assert uids == [str(nobody.pw_uid)] * 4
+    assert os.stat(copy["vmlinux"]).st_uid == nobody.pw_uid
+    assert os.stat(serial_log(home, "tg")).st_uid == nobody.pw_uid
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    d.call(path, DOMAIN, "Destroy", U(0))
+    assert os.stat(copy["vmlinux"]).st_uid == 0 and os.stat(copy["initrd"]).st_uid == 0
+    assert os.stat(serial_log(home, "tg")).st_uid == 0
+    with open(os.path.join(conf_dir, "qemu.conf"), "w") as f:
+        f.write("[qemu]\nuser=no-such-user-here\n")
+    d.stop()
+    bad = virtbusd_factory(env={k: v for k, v in home.items() if k != "root"})
+    assert "QEMU user 'no-such-user-here' does not exist" in bad.stderr()
