@@ -7,3 +7,8 @@
  * events on the main loop. Without udev the connection keeps only the "computer" device. */
 void vb_nodedev_open(VbConn *conn);
 void vb_nodedev_close(VbConn *conn);
+
+/* PCI passthrough (nodedev_pci.c): NodeDevice.Detach (to vfio-pci), ReAttach, Reset. */
+gboolean vb_nodedev_pci_detach(VbConn *conn, VbNodeDeviceObj *dev, const char *driver, guint flags, GError **error);
+gboolean vb_nodedev_pci_reattach(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+gboolean vb_nodedev_pci_reset(VbConn *conn, VbNodeDeviceObj *dev, GError **error);

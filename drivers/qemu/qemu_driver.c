@@ -111,6 +111,9 @@ const VbDriver vb_qemu_driver = {
     .node_get_free_memory = qemu_node_get_free_memory,
     .get_cpu_model_names = qemu_get_cpu_model_names,
     .node_get_security_model = qemu_node_get_security_model,
+    .node_device_detach = vb_nodedev_pci_detach,
+    .node_device_reattach = vb_nodedev_pci_reattach,
+    .node_device_reset = vb_nodedev_pci_reset,
 
     .domain_define_xml = qemu_domain_define_xml,
     .domain_undefine = qemu_domain_undefine,
