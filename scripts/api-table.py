@@ -54,7 +54,10 @@ QEMU_SETUP = {
     'org.libvirt.DomainSnapshot': [('Connect', 'DomainDefineXML', '(s)', (QEMU_DOMAIN,)),
                                    ('Domain', 'SnapshotCreateXML', '(su)',
                                     ("<domainsnapshot><name>probe</name></domainsnapshot>", 0))],
-    'org.libvirt.Network': [('Connect', 'NetworkLookupByName', '(s)', ('default',))],
+    # a bridge-mode network on a bridge that does not exist: probing it changes nothing on the host
+    'org.libvirt.Network': [('Connect', 'NetworkDefineXML', '(s)',
+                             ("<network><name>probe</name><forward mode='bridge'/>"
+                              "<bridge name='vbprobe-none'/></network>",))],
     'org.libvirt.NodeDevice': [('Connect', 'NodeDeviceLookupByName', '(s)', ('computer',))],
     'org.libvirt.Interface': [('Connect', 'InterfaceLookupByName', '(s)', ('lo',))],
     'org.libvirt.Secret': SETUP['org.libvirt.Secret'],
@@ -184,7 +187,8 @@ def main():
           f"QEMU driver {counts['qemu'][0]} ({counts['qemu'][1]} not supported).")
 
 
-QEMU_OBJECTS = {'org.libvirt.Connect', 'org.libvirt.Domain', 'org.libvirt.StoragePool', 'org.libvirt.StorageVol'}
+QEMU_OBJECTS = {'org.libvirt.Connect', 'org.libvirt.Domain', 'org.libvirt.StoragePool', 'org.libvirt.StorageVol',
+                'org.libvirt.Network', 'org.libvirt.NodeDevice'}
 EMITTED = {'DomainEvent', 'NetworkEvent', 'NodeDeviceEvent', 'StoragePoolEvent', 'SecretEvent',
            'Refresh', 'MetadataChange', 'Reboot'}
 
