@@ -656,12 +656,16 @@ read_logged_command(const char *log, GStrv *envp, GStrv *argv)
     *argv = g_strdupv(words + i);
 }
 
-/* Points the chardev whose option string starts with PREFIX (e.g. "socket,id=charmonitor,") at PATH. */
+/* Points the chardev whose option string starts with PREFIX (e.g. "socket,id=charmonitor,") at PATH;
+ * a socket virtbusd passed to QEMU as "fd=N" becomes "path=PATH" for QEMU to create. */
 static void
 redirect_chardev(GStrv argv, const char *prefix, const char *path)
 {
     for (guint i = 0; argv[i]; i++) {
         const char *at = strstr(argv[i], ",path=");
+
+        if (!at)
+            at = strstr(argv[i], ",fd=");
 
         if (g_str_has_prefix(argv[i], prefix) && at) {
             char *moved = g_strdup_printf("%.*s,path=%s%s", (int)(at - argv[i]), argv[i], path,
