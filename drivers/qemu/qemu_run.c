@@ -614,7 +614,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     g_autoptr(GArray) passed = g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(VbDomainDef) resolved = NULL;
     GArray *taps;
-    int monitor_fd;
+    int monitor_fd = -1;
 
     /* the config keeps its own definition: live-only names (taps) stay out of it */
     if (dom->persistent && !dom->new_def)
@@ -623,19 +623,23 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
-    if ((monitor_fd = qemu_monitor_listen(run->monitor_path, &error)) < 0) {
+    /* QEMU under another user cannot create its socket in our state dir: it gets it made */
+    if (priv->user && (monitor_fd = qemu_monitor_listen(run->monitor_path, &error)) < 0) {
         close_taps(taps);
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
-    command.monitor_fd = monitor_fd;
-    g_array_append_val(passed, monitor_fd);
+    if (monitor_fd >= 0) {
+        command.monitor_fd = monitor_fd;
+        g_array_append_val(passed, monitor_fd);
+    }
     command.tap_fds = (const int *)taps->data;
     command.n_tap_fds = taps->len;
     resolved = resolve_volumes(conn, dom->def, &error);
     if (error || !(argv = vb_qemu_command_build(resolved ? resolved : dom->def, &command, &error)) ||
         !(run->relabeled = qemu_user_relabel(conn, resolved ? resolved : dom->def, &error))) {
-        close(monitor_fd);
+        if (monitor_fd >= 0)
+            close(monitor_fd);
         close_taps(taps);
         start_failed(task, g_task_get_task_data(task), error);
         return;
@@ -653,7 +657,8 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     qemu_user_set_credentials(conn, &process);
     g_object_set_data(G_OBJECT(task), "id", GINT_TO_POINTER(id));
     vb_qemu_process_start(argv, &process, NULL, on_started, task);
-    close(monitor_fd);
+    if (monitor_fd >= 0)
+        close(monitor_fd);
     close_taps(taps);    /* QEMU holds them now (they were duplicated into it at spawn) */
 }
 

@@ -8,8 +8,8 @@
  * creates it); the session driver runs it as the daemon's user unless the file says otherwise.
  * Before a start the files QEMU opens itself — disk images, kernel, initrd, file chardevs — are
  * handed to that user (chown), and their owners are given back when the guest stops, as libvirt's
- * DAC driver does. The QMP socket is created by the daemon and passed to QEMU as a listening fd,
- * so QEMU needs no access to the state dir. */
+ * DAC driver does. For such a QEMU the QMP socket is created by the daemon and passed to QEMU as
+ * a listening fd, so QEMU needs no access to the state dir. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
