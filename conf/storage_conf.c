@@ -178,7 +178,8 @@ storage_sanitize_path(const char *path)
             continue;
         g_string_append_c(out, *p);
     }
-    if (out->len > 1 && out->str[out->len - 1] == '/')
+    /* a trailing slash may have hidden blanks before it ("a \n/"): drop both, to a fixed point */
+    while (out->len > 1 && (out->str[out->len - 1] == '/' || g_ascii_isspace(out->str[out->len - 1])))
         g_string_truncate(out, out->len - 1);
     return g_string_free(out, FALSE);
 }
