@@ -130,6 +130,13 @@ device_def_free(VbDeviceDef *dev)
     g_free(dev);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbDeviceDef, device_def_free)
+
+void
+vb_device_def_free(VbDeviceDef *dev)
+{
+    if (dev)
+        device_def_free(dev);
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbDiskDef, disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbNetDef, net_def_free)
 

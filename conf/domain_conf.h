@@ -278,6 +278,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VbDomainDef, vb_domain_def_free)
 guint vb_domain_def_vcpus_current(const VbDomainDef *def);
 /* The <memballoon> whose model is not 'none', if any. */
 VbDeviceDef *vb_domain_def_find_memballoon(const VbDomainDef *def);
+void vb_device_def_free(VbDeviceDef *dev);
 gboolean vb_domain_def_has_memballoon(const VbDomainDef *def);
 guint vb_domain_def_count_devices(const VbDomainDef *def, VbDeviceKind kind);
 VbDiskDef *vb_domain_def_nth_disk(const VbDomainDef *def, guint n);

@@ -61,6 +61,10 @@ gboolean qemu_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, cons
                                   const char *uri, guint flags, GError **error);
 gboolean qemu_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, guint flags, GError **error);
 
+/* qemu_devices.c */
+gboolean qemu_domain_attach_device(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+gboolean qemu_domain_detach_device(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+
 /* qemu_run.c */
 void qemu_run_free(QemuRun *run);
 gboolean qemu_domain_is_busy(VbConn *conn, VbDomainObj *dom);

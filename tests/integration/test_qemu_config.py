@@ -190,3 +190,27 @@ def test_rename_moves_config_and_autostart(virtbusd_factory, home):
     d2 = start(virtbusd_factory, home)
     assert qemu_domains(d2) == ["new"]
     assert d2.get(path, DOMAIN, "Autostart") == True  # noqa: E712
+
+
+DISK = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/tmp/x.img'/>"
+        "<target dev='vdb' bus='virtio'/></disk>")
+
+
+def test_attach_and_detach_devices_in_the_config(virtbusd_factory, home):
+    d = start(virtbusd_factory, home)
+    path = str(qemu_call(d, "DomainDefineXML", qemu_xml("vm1")))
+    d.call(path, DOMAIN, "AttachDevice", DISK, U(2))                       # AFFECT_CONFIG
+    d.call(path, DOMAIN, "AttachDevice", "<interface type='user'><model type='virtio'/></interface>", U(0))
+    saved = parse_xml(open(os.path.join(config_dir(home), "vm1.xml")).read())
+    assert saved.find("devices/disk/target").get("dev") == "vdb"
+    mac = saved.find("devices/interface/mac").get("address")
+    assert mac.startswith("52:54:00:")
+    assert_dbus_error(d.call, path, DOMAIN, "AttachDevice", DISK, U(2), contains="target vdb already exists")
+    assert_dbus_error(d.call, path, DOMAIN, "AttachDevice", "<disk type='file'>", U(2),
+                      contains="Premature end of data")
+    d.call(path, DOMAIN, "DetachDevice", DISK, U(2))
+    d.call(path, DOMAIN, "DetachDevice", "<interface type='user'><mac address='%s'/></interface>" % mac, U(2))
+    saved = parse_xml(open(os.path.join(config_dir(home), "vm1.xml")).read())
+    assert saved.find("devices/disk") is None and saved.find("devices/interface") is None
+    assert_dbus_error(d.call, path, DOMAIN, "DetachDevice", DISK, U(2), contains="no matching device")
+

@@ -617,3 +617,19 @@ def test_qemu_runs_as_the_configured_user_and_files_are_given_back(virtbusd_fact
     d.stop()
     bad = virtbusd_factory(env={k: v for k, v in home.items() if k != "root"})
     assert "QEMU user 'no-such-user-here' does not exist" in bad.stderr()
+
+
+def test_attach_to_a_running_guest_changes_only_the_config(qemu, guest, home):
+    disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/tmp/x.img'/>"
+            "<target dev='vdb' bus='virtio'/></disk>")
+    path = define(qemu, guest_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(1))
+    assert_dbus_error(qemu.call, path, DOMAIN, "AttachDevice", disk, U(0), contains="not supported")
+    config = os.path.join(home["XDG_CONFIG_HOME"], "virtbus", "qemu", "tg.xml")
+    assert "vdb" not in open(config).read()
+    qemu.call(path, DOMAIN, "AttachDevice", disk, U(2))                  # AFFECT_CONFIG
+    assert "vdb" in open(config).read()
+    assert "vdb" not in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))    # the live guest is unchanged
+    assert "vdb" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(2)))        # INACTIVE: the next start
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    assert "vdb" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
