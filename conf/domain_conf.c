@@ -2714,6 +2714,16 @@ vb_domain_def_format_full(const VbDomainDef *def, int id, guint flags)
 }
 
 char *
+vb_device_def_format(const VbDeviceDef *dev, guint flags)
+{
+    VbBuf buf;
+
+    vb_buf_init(&buf, 0);
+    format_device(&buf, dev, flags);
+    return vb_buf_steal(&buf);
+}
+
+char *
 vb_domain_def_format(const VbDomainDef *def, guint flags)
 {
     return vb_domain_def_format_full(def, -1, flags);
@@ -2772,15 +2782,31 @@ vb_domain_def_count_devices(const VbDomainDef *def, VbDeviceKind kind)
     return count;
 }
 
-VbDiskDef *
-vb_domain_def_nth_disk(const VbDomainDef *def, guint n)
+static VbDeviceDef *
+nth_of_kind(const VbDomainDef *def, VbDeviceKind kind, guint n)
 {
     for (guint i = 0; i < def->devices->len; i++) {
         VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
-        if (dev->disk && n-- == 0)
-            return dev->disk;
+        if (dev->kind == (int)kind && n-- == 0)
+            return dev;
     }
     return NULL;
+}
+
+VbDiskDef *
+vb_domain_def_nth_disk(const VbDomainDef *def, guint n)
+{
+    VbDeviceDef *dev = nth_of_kind(def, VB_DEVICE_DISK, n);
+
+    return dev ? dev->disk : NULL;
+}
+
+VbNetDef *
+vb_domain_def_nth_net(const VbDomainDef *def, guint n)
+{
+    VbDeviceDef *dev = nth_of_kind(def, VB_DEVICE_INTERFACE, n);
+
+    return dev ? dev->net : NULL;
 }
 
 VbDiskDef *

@@ -279,9 +279,12 @@ guint vb_domain_def_vcpus_current(const VbDomainDef *def);
 /* The <memballoon> whose model is not 'none', if any. */
 VbDeviceDef *vb_domain_def_find_memballoon(const VbDomainDef *def);
 void vb_device_def_free(VbDeviceDef *dev);
+/* One device's element, as in the domain's XML (VB_DOMAIN_XML_* @flags). */
+char *vb_device_def_format(const VbDeviceDef *dev, guint flags);
 gboolean vb_domain_def_has_memballoon(const VbDomainDef *def);
 guint vb_domain_def_count_devices(const VbDomainDef *def, VbDeviceKind kind);
 VbDiskDef *vb_domain_def_nth_disk(const VbDomainDef *def, guint n);
+VbNetDef *vb_domain_def_nth_net(const VbDomainDef *def, guint n);
 VbDiskDef *vb_domain_def_find_disk(const VbDomainDef *def, const char *target_or_path);
 VbNetDef *vb_domain_def_find_net(const VbDomainDef *def, const char *dev_or_mac);
 

@@ -92,6 +92,8 @@ typedef enum {
     VB_EVENT_DOMAIN,          /* event/detail: VbDomainEventType and its detail enum */
     VB_EVENT_DOMAIN_METADATA, /* detail: metadata type; text: namespace URI */
     VB_EVENT_DOMAIN_REBOOT,
+    VB_EVENT_DOMAIN_DEVICE_ADDED,   /* text: the device's alias */
+    VB_EVENT_DOMAIN_DEVICE_REMOVED, /* text: the device's alias */
     VB_EVENT_NETWORK,
     VB_EVENT_NODE_DEVICE,
     VB_EVENT_STORAGE_POOL,
@@ -316,6 +318,8 @@ typedef struct {
     void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_memory_stats_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_get_stats_async)(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
+    void (*domain_attach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+    void (*domain_detach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 
     /* domain tuning: typed parameters in and out are GArrays of VbTypedParam */
     GArray *(*domain_get_blkio_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);

@@ -509,6 +509,8 @@ domain_attach_device(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&su)", &xml, &flags);
+    if (ASYNC(call, domain_attach_device, xml, flags))
+        return NULL;
     return CALL(call, domain_attach_device, "virDomainAttachDeviceFlags", error, xml, flags) ? g_variant_new("()") : NULL;
 }
 
@@ -519,6 +521,8 @@ domain_detach_device(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&su)", &xml, &flags);
+    if (ASYNC(call, domain_detach_device, xml, flags))
+        return NULL;
     return CALL(call, domain_detach_device, "virDomainDetachDeviceFlags", error, xml, flags) ? g_variant_new("()") : NULL;
 }
 

@@ -983,8 +983,12 @@ build_devices(QemuCmd *cmd)
         else if (dev->kind == VB_DEVICE_GRAPHICS)
             cmd->spice |= graphics_is_spice(cmd, dev);
     }
-    for (guint i = 0; i < devices->len && !qemu_cmd_failed(cmd); i++)
+    for (guint i = 0; i < devices->len && !qemu_cmd_failed(cmd); i++) {
+        g_clear_pointer(&cmd->last_id, g_free);
         build_device(cmd, g_ptr_array_index(devices, i));
+        if (cmd->device_ids)
+            g_ptr_array_add(cmd->device_ids, g_steal_pointer(&cmd->last_id));
+    }
     if (cmd->graphics == 0)
         qemu_cmd_args(cmd, "-display", "none");
 }
@@ -1019,40 +1023,108 @@ build_sandbox(QemuCmd *cmd)
     qemu_cmd_args(cmd, "-msg", "timestamp=on");
 }
 
-GPtrArray *
-vb_qemu_command_build(const VbDomainDef *def, const VbQemuCommandConfig *config, GError **error)
+static void
+build_all(QemuCmd *cmd)
 {
-    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-    QemuCmd cmd = { .def = def, .config = config, .argv = argv };
     g_auto(QemuFirmware) fw = { 0 };
-    const char *machine = def->os_machine ? def->os_machine : QEMU_MACHINE_DEFAULT;
+    const char *machine = cmd->def->os_machine ? cmd->def->os_machine : QEMU_MACHINE_DEFAULT;
 
-    if (check_domain_type(&cmd) && !machine_is_known(machine, &cmd.q35)) {
-        qemu_cmd_unsupported(&cmd, "machine type '%s' is not supported by the QEMU driver yet "
+    if (check_domain_type(cmd) && !machine_is_known(machine, &cmd->q35)) {
+        qemu_cmd_unsupported(cmd, "machine type '%s' is not supported by the QEMU driver yet "
                              "(pc, q35, pc-i440fx-*, pc-q35-*)", machine);
     }
-    if (!cmd.error) {
-        check_unmodelled(&cmd);
-        check_seclabels(&cmd);
-        parse_firmware(&cmd, &fw);
-        build_identity(&cmd);
-        build_machine(&cmd, &fw);
-        build_firmware(&cmd, &fw);
-        build_cpu(&cmd);
-        build_memory(&cmd);
-        build_numa(&cmd);
-        build_smp(&cmd);
-        build_fixed_options(&cmd);
-        build_clock(&cmd);
-        build_lifecycle(&cmd);
-        build_boot(&cmd);
-        build_pm(&cmd);
-        build_devices(&cmd);
-        build_sandbox(&cmd);
-    }
+    if (cmd->error)
+        return;
+    check_unmodelled(cmd);
+    check_seclabels(cmd);
+    parse_firmware(cmd, &fw);
+    build_identity(cmd);
+    build_machine(cmd, &fw);
+    build_firmware(cmd, &fw);
+    build_cpu(cmd);
+    build_memory(cmd);
+    build_numa(cmd);
+    build_smp(cmd);
+    build_fixed_options(cmd);
+    build_clock(cmd);
+    build_lifecycle(cmd);
+    build_boot(cmd);
+    build_pm(cmd);
+    build_devices(cmd);
+    build_sandbox(cmd);
+}
+
+GPtrArray *
+vb_qemu_command_build_with_ids(const VbDomainDef *def, const VbQemuCommandConfig *config, GPtrArray **device_ids,
+                               GError **error)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    QemuCmd cmd = { .def = def, .config = config, .argv = argv, .device_ids = ids };
+
+    build_all(&cmd);
+    g_free(cmd.last_id);
     if (cmd.error) {
         g_propagate_error(error, cmd.error);
         return NULL;
     }
+    if (device_ids)
+        *device_ids = g_steal_pointer(&ids);
+    return g_steal_pointer(&argv);
+}
+
+GPtrArray *
+vb_qemu_command_build(const VbDomainDef *def, const VbQemuCommandConfig *config, GError **error)
+{
+    return vb_qemu_command_build_with_ids(def, config, NULL, error);
+}
+
+/* What a hot-plugged device may put on the command line: its backend and itself. */
+static gboolean
+hotplug_fragment_ok(QemuCmd *cmd)
+{
+    guint devices = 0;
+
+    for (guint i = 0; i + 1 < cmd->argv->len; i += 2) {
+        const char *option = g_ptr_array_index(cmd->argv, i);
+        if (g_str_equal(option, "-device"))
+            devices++;
+        else if (!g_str_equal(option, "-blockdev") && !g_str_equal(option, "-netdev"))
+            devices = 2;
+    }
+    if (devices != 1)
+        qemu_cmd_unsupported(cmd, "%s", "the device needs a controller the running guest does not have; "
+                             "add the controller to the configuration and restart the guest");
+    return !cmd->error;
+}
+
+GPtrArray *
+vb_qemu_command_build_hotplug(const VbDomainDef *def, const VbDeviceDef *dev, const VbQemuCommandConfig *config,
+                              const char *node_prefix, guint net_index, char **id, GError **error)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    QemuCmd cmd = { .def = def, .config = config, .argv = argv };
+
+    if (dev->kind != VB_DEVICE_DISK && dev->kind != VB_DEVICE_INTERFACE) {
+        vb_set_error(error, VB_ERR_OPERATION_UNSUPPORTED, "live attach of device '%s' is not supported",
+                     vb_device_kind_to_string(dev->kind));
+        return NULL;
+    }
+    /* the whole guest first: which machine, buses and controllers the device joins */
+    build_all(&cmd);
+    if (!cmd.error) {
+        g_ptr_array_set_size(argv, 0);
+        cmd.node_prefix = node_prefix;
+        cmd.nets = net_index;
+        g_clear_pointer(&cmd.last_id, g_free);
+        build_device(&cmd, dev);
+        hotplug_fragment_ok(&cmd);
+    }
+    if (cmd.error) {
+        g_free(cmd.last_id);
+        g_propagate_error(error, cmd.error);
+        return NULL;
+    }
+    *id = cmd.last_id;
     return g_steal_pointer(&argv);
 }

@@ -24,3 +24,15 @@ typedef struct {
 
 /* The full argv (program first), NULL-free, owning its strings. */
 GPtrArray *vb_qemu_command_build(const VbDomainDef *def, const VbQemuCommandConfig *config, GError **error);
+/* The same, with the QEMU id each device of @def gets, parallel to def->devices (NULL where
+ * the builder names none; disks and interfaces are named). */
+GPtrArray *vb_qemu_command_build_with_ids(const VbDomainDef *def, const VbQemuCommandConfig *config,
+                                          GPtrArray **device_ids, GError **error);
+/* Hot-plug: the options that add @dev (a disk or an interface) to a guest running @def, which
+ * does not hold it, as option/value pairs ("-blockdev" JSON, "-netdev" and "-device" option
+ * strings) in the order to apply them; @id receives the -device's id. A disk's block nodes are
+ * named "<node_prefix>-storage/-format"; an interface is number @net_index (ids net<N> and
+ * hostnet<N>, its tap config->tap_fds[N]). Refused when @dev would need a controller @def lacks. */
+GPtrArray *vb_qemu_command_build_hotplug(const VbDomainDef *def, const VbDeviceDef *dev,
+                                         const VbQemuCommandConfig *config, const char *node_prefix,
+                                         guint net_index, char **id, GError **error);

@@ -116,6 +116,8 @@ qemu_build_net(QemuCmd *cmd, const VbNetDef *net)
         qemu_opts_addf(cmd, opts, "bootindex", "%u", net->boot_order);
     qemu_opts_add_pci_address(cmd, opts, &net->address, "interface");
     qemu_cmd_add(cmd, "-device", opts);
+    g_free(cmd->last_id);
+    cmd->last_id = g_steal_pointer(&id);
 }
 
 /* ---- host devices ---- */

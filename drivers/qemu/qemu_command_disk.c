@@ -464,7 +464,7 @@ void
 qemu_build_disk(QemuCmd *cmd, const VbDiskDef *disk)
 {
     gboolean cdrom = g_str_equal(disk->device, "cdrom");
-    g_autofree char *prefix = g_strdup_printf("libvirt-%u", ++cmd->disks);
+    g_autofree char *prefix = cmd->node_prefix ? g_strdup(cmd->node_prefix) : g_strdup_printf("libvirt-%u", ++cmd->disks);
     g_autofree char *format_node = g_strdup_printf("%s-format", prefix);
     g_autofree char *id = NULL;
     BlockNodes nodes = { 0 };
@@ -490,7 +490,13 @@ qemu_build_disk(QemuCmd *cmd, const VbDiskDef *disk)
         return;
     if (disk->source_file)
         qemu_opts_add(cmd, opts, "drive", format_node);
-    qemu_opts_add(cmd, opts, "id", disk->alias && g_str_has_prefix(disk->alias, "ua-") ? disk->alias : id);
+    if (disk->alias && g_str_has_prefix(disk->alias, "ua-")) {
+        g_free(id);
+        id = g_strdup(disk->alias);
+    }
+    qemu_opts_add(cmd, opts, "id", id);
+    g_free(cmd->last_id);
+    cmd->last_id = g_steal_pointer(&id);
     if (disk->boot_order)
         qemu_opts_addf(cmd, opts, "bootindex", "%u", disk->boot_order);
     qemu_opts_add(cmd, opts, "serial", disk->serial);

@@ -24,6 +24,9 @@ typedef struct {
     guint pci_buses;             /* bit N: PCI bus pci.N exists (bit 0: the root) */
     guint disks, nets, serials, consoles, channels, videos, inputs, rngs, watchdogs, hostdevs, panics,
           balloons, graphics;
+    const char *node_prefix;     /* hot-plug: the disk's block node prefix instead of libvirt-N */
+    char *last_id;               /* the id of the -device the last disk or interface got */
+    GPtrArray *device_ids;       /* when set: last_id of each device, in order (NULL: none) */
 } QemuCmd;
 
 /* ---- option strings (qemu_command.c) ---- */

@@ -8,6 +8,7 @@
 typedef struct _QemuRun QemuRun;
 typedef struct _QemuUser QemuUser;
 typedef struct _QemuHost QemuHost;
+typedef struct _QemuRemoval QemuRemoval;
 
 /* A running (or starting) QEMU domain. */
 struct _QemuRun {
@@ -24,6 +25,7 @@ struct _QemuRun {
     gboolean rebooting;      /* between that SHUTDOWN and the guest running again */
     gboolean saved;          /* its state went to a file: its end is SHUTOFF/SAVED */
     GArray *relabeled;       /* files handed to QEMU's user, given back when the guest stops */
+    GHashTable *removals;    /* device id -> QemuRemoval: unplugs QEMU has not reported yet */
 };
 
 
@@ -62,8 +64,12 @@ gboolean qemu_domain_set_metadata(VbConn *conn, VbDomainObj *dom, int type, cons
 gboolean qemu_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, guint flags, GError **error);
 
 /* qemu_devices.c */
-gboolean qemu_domain_attach_device(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
-gboolean qemu_domain_detach_device(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GError **error);
+void qemu_domain_attach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+void qemu_domain_detach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+/* DEVICE_DELETED: an unplug QEMU finished; for qemu_run.c's event handler. */
+void qemu_devices_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
+/* Forgets an unplug in progress (its run ends); a Detach call waiting on it fails. */
+void qemu_removal_free(QemuRemoval *removal);
 
 /* qemu_run.c */
 void qemu_run_free(QemuRun *run);
@@ -76,6 +82,11 @@ void qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask
 /* Starts the autostart domains once per host boot (a marker in the state dir remembers it). */
 void qemu_autostart(VbConn *conn);
 guint64 qemu_domain_cpu_time_ns(VbConn *conn, VbDomainObj *dom);
+
+/* The file of <disk type='volume'>'s volume, in an active pool of the connection. */
+const char *qemu_volume_path(VbConn *conn, const VbDiskDef *disk, GError **error);
+/* A tap for a bridge/network/ethernet @net (its name goes into <target dev>); its fd or -1. */
+int qemu_tap_open_for(VbConn *conn, VbNetDef *net, GError **error);
 
 /* qemu_tap.c */
 /* A new tap (named @target_dev, or vnetN when NULL) with the host side of @guest_mac, up and

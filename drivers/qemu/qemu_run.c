@@ -58,6 +58,7 @@ qemu_run_free(QemuRun *run)
 {
     g_clear_pointer(&run->proc, vb_qemu_process_unref);
     g_clear_pointer(&run->relabeled, g_array_unref);    /* a guest left running keeps its files */
+    g_clear_pointer(&run->removals, g_hash_table_unref);
     g_free(run->uuid);
     g_free(run->monitor_path);
     g_free(run->pidfile);
@@ -196,6 +197,8 @@ on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 time
         on_shutdown(run, dom, data);
     else if (g_str_equal(name, "RESET"))
         vb_conn_emit(run->conn, VB_EVENT_DOMAIN_REBOOT, run->uuid, 0, 0, VB_PRESENCE_SAME);
+    else if (g_str_equal(name, "DEVICE_DELETED"))
+        qemu_devices_handle_event(run, dom, name, data);
     else
         qemu_tune_handle_event(run, dom, name, data);
 }
@@ -491,8 +494,8 @@ close_taps(GArray *fds)
     g_array_unref(fds);
 }
 
-static int
-open_tap_for(VbConn *conn, VbNetDef *net, GError **error)
+int
+qemu_tap_open_for(VbConn *conn, VbNetDef *net, GError **error)
 {
     gboolean bridged = g_str_equal(net->type, "bridge");
     gboolean networked = g_str_equal(net->type, "network");
@@ -530,7 +533,7 @@ open_taps(VbConn *conn, VbDomainDef *def, GError **error)
             continue;
         if ((g_str_equal(net->type, "bridge") || g_str_equal(net->type, "ethernet") ||
              g_str_equal(net->type, "network")) &&
-            (fd = open_tap_for(conn, net, error)) < 0) {
+            (fd = qemu_tap_open_for(conn, net, error)) < 0) {
             close_taps(fds);
             return NULL;
         }
@@ -539,9 +542,8 @@ open_taps(VbConn *conn, VbDomainDef *def, GError **error)
     return fds;
 }
 
-/* The file of <disk type='volume'>'s volume, in an active pool of this connection. */
-static const char *
-volume_path(VbConn *conn, const VbDiskDef *disk, GError **error)
+const char *
+qemu_volume_path(VbConn *conn, const VbDiskDef *disk, GError **error)
 {
     VbStoragePoolObj *pool = vb_conn_pool_by_name(conn, disk->source_pool ? disk->source_pool : "", error);
     VbStorageVolObj *vol;
@@ -573,7 +575,7 @@ resolve_volumes(VbConn *conn, const VbDomainDef *def, GError **error)
 
         if (g_strcmp0(disk->type, "volume") != 0)
             continue;
-        if (!(path = volume_path(conn, disk, error)))
+        if (!(path = qemu_volume_path(conn, disk, error)))
             return NULL;
         if (!copy)
             copy = vb_domain_def_copy(def);
@@ -586,6 +588,30 @@ resolve_volumes(VbConn *conn, const VbDomainDef *def, GError **error)
         g_clear_pointer(&resolved->source_volume, g_free);
     }
     return g_steal_pointer(&copy);
+}
+
+/* libvirt's live XML names each device by its QEMU id; hot-plug and unplug rely on them. @built
+ * is what the argv was built from (@live itself or a copy with the same disks and interfaces in
+ * the same order). */
+static void
+assign_aliases(VbDomainDef *live, const VbDomainDef *built, GPtrArray *ids)
+{
+    guint disks = 0, nets = 0;
+
+    for (guint i = 0; i < built->devices->len && i < ids->len; i++) {
+        const VbDeviceDef *dev = g_ptr_array_index(built->devices, i);
+        const char *id = g_ptr_array_index(ids, i);
+        char **alias = NULL;
+
+        if (dev->disk)
+            alias = &vb_domain_def_nth_disk(live, disks++)->alias;
+        else if (dev->net)
+            alias = &vb_domain_def_nth_net(live, nets++)->alias;
+        if (alias && id) {
+            g_free(*alias);
+            *alias = g_strdup(id);
+        }
+    }
 }
 
 static void
@@ -611,6 +637,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     };
     GError *error = NULL;
     g_autoptr(GPtrArray) argv = NULL;
+    g_autoptr(GPtrArray) ids = NULL;
     g_autoptr(GArray) passed = g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(VbDomainDef) resolved = NULL;
     GArray *taps;
@@ -636,7 +663,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     command.tap_fds = (const int *)taps->data;
     command.n_tap_fds = taps->len;
     resolved = resolve_volumes(conn, dom->def, &error);
-    if (error || !(argv = vb_qemu_command_build(resolved ? resolved : dom->def, &command, &error)) ||
+    if (error || !(argv = vb_qemu_command_build_with_ids(resolved ? resolved : dom->def, &command, &ids, &error)) ||
         !(run->relabeled = qemu_user_relabel(conn, resolved ? resolved : dom->def, &error))) {
         if (monitor_fd >= 0)
             close(monitor_fd);
@@ -644,6 +671,7 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
         start_failed(task, g_task_get_task_data(task), error);
         return;
     }
+    assign_aliases(dom->def, resolved ? resolved : dom->def, ids);
     if (((QemuJob *)g_task_get_task_data(task))->incoming_fd >= 0) {
         g_ptr_array_add(argv, g_strdup("-incoming"));
         g_ptr_array_add(argv, g_strdup("defer"));

@@ -107,6 +107,100 @@ run_case(gconstpointer data)
     }
 }
 
+/* ---- hot-plug fragments ---- */
+
+#define HOTPLUG_GUEST \
+    "<domain type='qemu'><name>hp</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>" \
+    "<memory>131072</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" \
+    "<disk type='file' device='disk'><source file='/var/lib/a.img'/><target dev='vda' bus='virtio'/></disk>" \
+    "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>" \
+    "<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>"
+
+static VbDeviceDef *
+device_from(const char *xml)
+{
+    g_autofree char *wrapped = g_strdup_printf("<domain type='qemu'><name>d</name><memory>1024</memory>"
+                                               "<os><type>hvm</type></os><devices>%s</devices></domain>", xml);
+    g_autoptr(VbDomainDef) holder = vb_domain_def_parse(wrapped, 0, NULL);
+
+    g_assert_nonnull(holder);
+    return g_ptr_array_steal_index(holder->devices, 0);
+}
+
+static char *
+hotplug_text(const char *device_xml, guint net_index, char **id, GError **error)
+{
+    g_autoptr(VbDomainDef) def = vb_domain_def_parse(HOTPLUG_GUEST, 0, NULL);
+    VbDeviceDef *dev = device_from(device_xml);
+    g_autoptr(GPtrArray) options = vb_qemu_command_build_hotplug(def, dev, &test_config, "libvirt-hp1", net_index,
+                                                                 id, error);
+
+    vb_device_def_free(dev);
+    return options ? argv_to_text(options) : NULL;
+}
+
+static void
+test_hotplug_disk(void)
+{
+    g_autofree char *id = NULL;
+    g_autofree char *text = hotplug_text("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                                         "<source file='/var/lib/b,c.img'/><target dev='vdb' bus='virtio'/></disk>",
+                                         0, &id, NULL);
+
+    g_assert_cmpstr(text, ==,
+                    "-blockdev\n{\"driver\":\"file\",\"filename\":\"/var/lib/b,c.img\",\"node-name\":\"libvirt-hp1-storage\","
+                    "\"auto-read-only\":true}\n"
+                    "-blockdev\n{\"node-name\":\"libvirt-hp1-format\",\"read-only\":false,\"driver\":\"qcow2\","
+                    "\"file\":\"libvirt-hp1-storage\"}\n"
+                    "-device\nvirtio-blk-pci,drive=libvirt-hp1-format,id=virtio-disk1\n");
+    g_assert_cmpstr(id, ==, "virtio-disk1");
+}
+
+static void
+test_hotplug_interface(void)
+{
+    g_autofree char *id = NULL;
+    g_autofree char *text = hotplug_text("<interface type='ethernet'><mac address='52:54:00:00:00:02'/>"
+                                         "<model type='virtio'/></interface>", 3, &id, NULL);
+
+    /* interface number 3 takes the 4th tap of the configuration */
+    g_assert_cmpstr(text, ==, "-netdev\ntap,fd=23,id=hostnet3\n"
+                              "-device\nvirtio-net-pci,netdev=hostnet3,id=net3,mac=52:54:00:00:00:02\n");
+    g_assert_cmpstr(id, ==, "net3");
+}
+
+static void
+test_hotplug_refusals(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) error2 = NULL;
+    g_autofree char *id = NULL;
+
+    /* no USB controller in the guest: the device would need one */
+    g_assert_null(hotplug_text("<disk type='file' device='disk'><source file='/x'/><target dev='sda' bus='usb'/>"
+                               "</disk>", 0, &id, &error));
+    g_assert_nonnull(strstr(error->message, "USB"));
+    g_assert_null(hotplug_text("<watchdog model='i6300esb'/>", 0, &id, &error2));
+    g_assert_cmpstr(error2->message, ==, "Operation not supported: live attach of device 'watchdog' is not supported");
+    g_assert_null(id);
+}
+
+static void
+test_device_ids(void)
+{
+    g_autoptr(VbDomainDef) def = vb_domain_def_parse(HOTPLUG_GUEST, 0, NULL);
+    g_autoptr(GPtrArray) ids = NULL;
+    g_autoptr(GPtrArray) argv = vb_qemu_command_build_with_ids(def, &test_config, &ids, NULL);
+
+    g_assert_nonnull(argv);
+    g_assert_cmpuint(ids->len, ==, def->devices->len);
+    for (guint i = 0; i < def->devices->len; i++) {
+        const VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        const char *want = dev->disk ? "virtio-disk0" : dev->net ? "net0" : NULL;
+        g_assert_cmpstr(g_ptr_array_index(ids, i), ==, want);
+    }
+}
+
 static char *
 qemu_data_dir(void)
 {
@@ -149,5 +243,9 @@ main(int argc, char **argv)
         g_ptr_array_add(paths, path);
         g_test_add_data_func(test_path, path, run_case);
     }
+    g_test_add_func("/qemu-command-hotplug/disk", test_hotplug_disk);
+    g_test_add_func("/qemu-command-hotplug/interface", test_hotplug_interface);
+    g_test_add_func("/qemu-command-hotplug/refusals", test_hotplug_refusals);
+    g_test_add_func("/qemu-command-hotplug/device-ids", test_device_ids);
     return g_test_run();
 }
