@@ -41,6 +41,7 @@ static const VbErrorFormat error_formats[] = {
     { VB_ERR_NO_DOMAIN_METADATA, "metadata not found: %s" },
     { VB_ERR_OVERFLOW, "numerical overflow: %s" },
     { VB_ERR_OPERATION_UNSUPPORTED, "Operation not supported: %s" },
+    { VB_ERR_AGENT_UNRESPONSIVE, "Guest agent is not responding: %s" },
     { VB_ERR_ACCESS_DENIED, "access denied: %s" },
     { VB_ERR_STORAGE_VOL_EXIST, "storage volume %s exists already" },
     { VB_ERR_CPU_INCOMPATIBLE, "the CPU is incompatible with host CPU: %s" },

@@ -465,15 +465,15 @@ relabel_device(VbConn *conn, VbDeviceDef *dev, GError **error)
 static GPtrArray *
 hotplug_options(DeviceJob *job, const VbDomainDef *def, VbDeviceDef *qemu_dev, GError **error)
 {
-    QemuPriv *priv = qemu_priv(job->conn);
     QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
     guint net_index = free_net_index(def);
     g_autofree char *node_prefix = NULL;
+    g_autofree char *channel_dir = qemu_channel_dir(job->conn, def);
     g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
     VbQemuCommandConfig command = {
         .emulator = QEMU_HOST_EMULATOR,
         .monitor_path = run->monitor_path,
-        .channel_dir = priv->state_dir,
+        .channel_dir = channel_dir,
     };
     int placeholder = 3;
 

@@ -88,6 +88,22 @@ const char *qemu_volume_path(VbConn *conn, const VbDiskDef *disk, GError **error
 /* A tap for a bridge/network/ethernet @net (its name goes into <target dev>); its fd or -1. */
 int qemu_tap_open_for(VbConn *conn, VbNetDef *net, GError **error);
 
+/* Where a guest's unix channels without a path live: <state dir>/channel/<name>. */
+char *qemu_channel_dir(VbConn *conn, const VbDomainDef *def);
+
+/* qemu_agent.c: the guest agent on the guest's org.qemu.guest_agent.0 channel */
+/* The agent channel's socket (@channel_dir holds the ones without a path), or NULL when the
+ * guest has none. */
+char *qemu_agent_socket(const VbDomainDef *def, const char *channel_dir);
+/* Runs @command (@args not taken, may be NULL) in the guest; with @reply_expected FALSE the
+ * command counts as done once sent (guest-shutdown may never answer). Errors:
+ * VB_ERR_AGENT_UNRESPONSIVE when the agent is not there or silent, VB_ERR_INTERNAL_ERROR with
+ * the agent's own error. */
+void qemu_agent_execute(const char *socket_path, const char *command, JsonObject *args, gboolean reply_expected,
+                        GAsyncReadyCallback callback, gpointer user_data);
+/* The command's "return" value. */
+JsonNode *qemu_agent_execute_finish(GAsyncResult *result, GError **error);
+
 /* qemu_tap.c */
 /* A new tap (named @target_dev, or vnetN when NULL) with the host side of @guest_mac, up and
  * attached to @bridge when given; returns its fd and sets @ifname, or -1. */

@@ -614,6 +614,12 @@ assign_aliases(VbDomainDef *live, const VbDomainDef *built, GPtrArray *ids)
     }
 }
 
+char *
+qemu_channel_dir(VbConn *conn, const VbDomainDef *def)
+{
+    return g_build_filename(qemu_priv(conn)->state_dir, "channel", def->name, NULL);
+}
+
 static void
 start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
 {
@@ -622,10 +628,11 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     QemuRun *run = run_new(conn, dom, id);
     g_autofree char *log_name = g_strconcat(dom->def->name, ".log", NULL);
     g_autofree char *log_path = g_build_filename(priv->log_dir, log_name, NULL);
+    g_autofree char *channel_dir = qemu_channel_dir(conn, dom->def);
     VbQemuCommandConfig command = {
         .emulator = QEMU_EMULATOR,
         .monitor_path = run->monitor_path,
-        .channel_dir = priv->state_dir,
+        .channel_dir = channel_dir,
     };
     VbQemuProcessConfig process = {
         .monitor_path = run->monitor_path,
@@ -643,6 +650,8 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     GArray *taps;
     int monitor_fd = -1;
 
+    if (g_mkdir_with_parents(channel_dir, 0700) < 0)
+        g_warning("cannot create %s: %s", channel_dir, g_strerror(errno));
     /* the config keeps its own definition: live-only names (taps) stay out of it */
     if (dom->persistent && !dom->new_def)
         dom->new_def = vb_domain_def_copy(dom->def);
@@ -996,16 +1005,84 @@ qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task)
     monitor_job(conn, dom, "cont", task);
 }
 
-void
-qemu_domain_shutdown_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
-{
-    GError *error = NULL;
+/* ---- Shutdown and Reboot: through the guest agent, or the ACPI power button ---- */
 
-    if (!vb_check_flags(flags, VB_SHUTDOWN_ACPI_POWER_BTN, "virDomainShutdownFlags", &error)) {
+#define POWER_FLAGS (VB_SHUTDOWN_ACPI_POWER_BTN | VB_SHUTDOWN_GUEST_AGENT)   /* the reboot flags have the same values */
+
+static void
+acpi_power_button(VbConn *conn, QemuRun *run, gboolean reboot, GTask *task)
+{
+    if (reboot && !run->busy)
+        run->fake_reboot = TRUE;
+    run->busy = TRUE;
+    g_task_set_name(task, "system_powerdown");
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "system_powerdown", NULL, NULL, on_command_done,
+                            task);
+}
+
+static void
+on_agent_power(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    QemuJob *job = g_task_get_task_data(task);
+    QemuRun *run = run_lookup(job->conn, job->uuid);
+    GError *error = NULL;
+    JsonNode *reply = qemu_agent_execute_finish(result, &error);
+    gboolean reboot = g_strcmp0(g_task_get_name(task), "reboot") == 0;
+
+    if (reply)
+        json_node_unref(reply);
+    /* neither mode asked for: the power button when the agent does not answer (libvirt's fallback) */
+    if (error && !(job->flags & POWER_FLAGS) && run && run->proc) {
+        g_debug("domain %s: the guest agent failed (%s); using ACPI", job->uuid, error->message);
+        g_clear_error(&error);
+        run->busy = FALSE;
+        acpi_power_button(job->conn, run, reboot, task);
+        return;
+    }
+    end_job(run, task, error);
+}
+
+/* libvirt's choice: the agent when asked for, or by default when the guest has one configured;
+ * else the ACPI power button. */
+static void
+power_job(VbConn *conn, VbDomainObj *dom, guint flags, gboolean reboot, GTask *task)
+{
+    const char *api = reboot ? "virDomainReboot" : "virDomainShutdownFlags";
+    g_autofree char *channel_dir = NULL;
+    g_autofree char *agent = NULL;
+    g_autoptr(JsonObject) args = NULL;
+    GError *error = NULL;
+    QemuRun *run;
+
+    if (!vb_check_flags(flags, POWER_FLAGS, api, &error) || !begin_job(conn, dom, TRUE, &error)) {
         end_job(NULL, task, error);
         return;
     }
-    monitor_job(conn, dom, "system_powerdown", task);
+    run = run_lookup(conn, dom->def->uuid);
+    g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
+    channel_dir = qemu_channel_dir(conn, dom->def);
+    agent = qemu_agent_socket(dom->def, channel_dir);
+    if ((flags & VB_SHUTDOWN_GUEST_AGENT) && !agent) {
+        vb_set_error(&error, VB_ERR_ARGUMENT_UNSUPPORTED, "%s", "QEMU guest agent is not configured");
+        end_job(run, task, error);
+        return;
+    }
+    if (!agent || (flags & VB_SHUTDOWN_ACPI_POWER_BTN)) {
+        acpi_power_button(conn, run, reboot, task);
+        return;
+    }
+    run->busy = TRUE;
+    g_task_set_name(task, reboot ? "reboot" : "powerdown");
+    args = json_object_new();
+    json_object_set_string_member(args, "mode", reboot ? "reboot" : "powerdown");
+    qemu_agent_execute(agent, "guest-shutdown", args, FALSE, on_agent_power, task);
+}
+
+void
+qemu_domain_shutdown_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    power_job(conn, dom, flags, FALSE, task);
 }
 
 void
@@ -1073,16 +1150,7 @@ fake_reboot(QemuRun *run)
 void
 qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
 {
-    QemuRun *run = run_lookup(conn, dom->def->uuid);
-    GError *error = NULL;
-
-    if (!vb_check_flags(flags, VB_SHUTDOWN_ACPI_POWER_BTN, "virDomainReboot", &error)) {
-        end_job(NULL, task, error);
-        return;
-    }
-    if (run && !run->busy && vb_domain_obj_is_active(dom))
-        run->fake_reboot = TRUE;
-    monitor_job(conn, dom, "system_powerdown", task);
+    power_job(conn, dom, flags, TRUE, task);
 }
 
 /* ---- autostart ---- */

@@ -1,0 +1,269 @@
+/* qemu_agent.c: commands to the QEMU guest agent (qemu-ga) on a guest's
+ * org.qemu.guest_agent.0 channel.
+ *
+ * The agent runs inside the guest, so nothing it says is trusted and every wait is bounded.
+ * Each command gets its own connection to the channel's socket: connect, synchronise with
+ * guest-sync-delimited and a fresh id (replies left over from an earlier client are skipped
+ * until the agent echoes that id), send the command, read its reply, close. */
+#include <gio/gunixsocketaddress.h>
+#include <string.h>
+
+#include "drivers/qemu/qemu_private.h"
+
+#define AGENT_SYNC_TIMEOUT_MS 5000
+#define AGENT_REPLY_TIMEOUT_MS 30000
+#define AGENT_NO_REPLY_WAIT_MS 1000   /* guest-shutdown may answer, or may just go down */
+#define AGENT_CHANNEL "org.qemu.guest_agent.0"
+
+typedef struct {
+    char *command;
+    char *line;                 /* the command as sent */
+    gboolean reply_expected;
+    gint64 sync_id;
+    gboolean synced;
+    GSocketConnection *connection;
+    GDataInputStream *in;
+    GCancellable *cancellable;
+    guint timeout;
+} AgentCall;
+
+static void
+agent_call_free(AgentCall *call)
+{
+    if (call->timeout)
+        g_source_remove(call->timeout);
+    g_clear_object(&call->in);
+    if (call->connection)
+        g_io_stream_close(G_IO_STREAM(call->connection), NULL, NULL);
+    g_clear_object(&call->connection);
+    g_clear_object(&call->cancellable);
+    g_free(call->command);
+    g_free(call->line);
+    g_free(call);
+}
+
+static gboolean
+on_agent_timeout(gpointer user_data)
+{
+    GTask *task = user_data;
+    AgentCall *call = g_task_get_task_data(task);
+
+    call->timeout = 0;
+    g_cancellable_cancel(call->cancellable);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+arm_timeout(GTask *task, guint ms)
+{
+    AgentCall *call = g_task_get_task_data(task);
+
+    if (call->timeout)
+        g_source_remove(call->timeout);
+    call->timeout = g_timeout_add(ms, on_agent_timeout, task);
+}
+
+/* The agent did not answer in time, went away, or never came up. */
+static void
+agent_unresponsive(GTask *task, const char *why)
+{
+    AgentCall *call = g_task_get_task_data(task);
+
+    if (call->synced && !call->reply_expected) {   /* sent; no answer was due */
+        g_task_return_pointer(task, json_node_new(JSON_NODE_NULL), (GDestroyNotify)json_node_unref);
+    } else {
+        GError *error = NULL;
+        vb_set_error(&error, VB_ERR_AGENT_UNRESPONSIVE, "%s", why);
+        g_task_return_error(task, error);
+    }
+    g_object_unref(task);
+}
+
+static void read_next_line(GTask *task);
+
+static void
+on_written(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, &error)) {
+        agent_unresponsive(task, error->message);
+        return;
+    }
+    read_next_line(task);
+}
+
+static void
+send_line(GTask *task, const char *line)
+{
+    AgentCall *call = g_task_get_task_data(task);
+
+    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(call->connection)), line, strlen(line),
+                                    G_PRIORITY_DEFAULT, call->cancellable, on_written, task);
+}
+
+/* A reply to the command (TRUE: the task is answered), or FALSE for a line to skip. */
+static gboolean
+handle_reply(GTask *task, JsonObject *reply)
+{
+    AgentCall *call = g_task_get_task_data(task);
+
+    if (json_object_has_member(reply, "error")) {
+        JsonObject *err = json_object_get_object_member(reply, "error");
+        const char *desc = err ? json_object_get_string_member_with_default(err, "desc", "unknown error") : "";
+        GError *error = NULL;
+        vb_set_error(&error, VB_ERR_INTERNAL_ERROR, "unable to execute QEMU agent command '%s': %s", call->command, desc);
+        g_task_return_error(task, error);
+    } else if (json_object_has_member(reply, "return")) {
+        g_task_return_pointer(task, json_node_copy(json_object_get_member(reply, "return")),
+                              (GDestroyNotify)json_node_unref);
+    } else {
+        return FALSE;
+    }
+    g_object_unref(task);
+    return TRUE;
+}
+
+static void
+handle_line(GTask *task, const char *line)
+{
+    AgentCall *call = g_task_get_task_data(task);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *reply;
+
+    while (*line == '\xff')   /* guest-sync-delimited's marker before its reply */
+        line++;
+    if (!json_parser_load_from_data(parser, line, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+        read_next_line(task);
+        return;
+    }
+    reply = json_node_get_object(json_parser_get_root(parser));
+    if (!call->synced) {
+        JsonNode *ret = json_object_get_member(reply, "return");
+        if (ret && JSON_NODE_HOLDS_VALUE(ret) && json_node_get_value_type(ret) == G_TYPE_INT64 &&
+            json_node_get_int(ret) == call->sync_id) {
+            call->synced = TRUE;
+            arm_timeout(task, call->reply_expected ? AGENT_REPLY_TIMEOUT_MS : AGENT_NO_REPLY_WAIT_MS);
+            send_line(task, call->line);
+            return;
+        }
+        read_next_line(task);
+        return;
+    }
+    if (!handle_reply(task, reply))
+        read_next_line(task);
+}
+
+static void
+on_line(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, NULL, &error);
+
+    if (!line) {
+        agent_unresponsive(task, error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                                     ? "Guest agent not available for now"
+                                     : error ? error->message : "the agent's channel was closed");
+        return;
+    }
+    handle_line(task, line);
+}
+
+static void
+read_next_line(GTask *task)
+{
+    AgentCall *call = g_task_get_task_data(task);
+
+    g_data_input_stream_read_line_async(call->in, G_PRIORITY_DEFAULT, call->cancellable, on_line, task);
+}
+
+static void
+on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    AgentCall *call = g_task_get_task_data(task);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *sync = NULL;
+
+    call->connection = g_socket_client_connect_finish(G_SOCKET_CLIENT(source), result, &error);
+    if (!call->connection) {
+        agent_unresponsive(task, "QEMU guest agent is not connected");
+        return;
+    }
+    call->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(call->connection)));
+    g_data_input_stream_set_newline_type(call->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+    call->sync_id = g_get_real_time() ^ g_random_int();
+    if (call->sync_id < 0)
+        call->sync_id = -call->sync_id;
+    sync = g_strdup_printf("{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%" G_GINT64_FORMAT "}}\n",
+                           call->sync_id);
+    send_line(task, sync);
+}
+
+void
+qemu_agent_execute(const char *socket_path, const char *command, JsonObject *args, gboolean reply_expected,
+                   GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    AgentCall *call = g_new0(AgentCall, 1);
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonGenerator) generator = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(socket_path);
+    g_autofree char *text = NULL;
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "execute");
+    json_builder_add_string_value(builder, command);
+    if (args) {
+        json_builder_set_member_name(builder, "arguments");
+        json_builder_add_value(builder, json_node_init_object(json_node_alloc(), args));
+    }
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
+    json_generator_set_root(generator, root);
+    text = json_generator_to_data(generator, NULL);
+    call->command = g_strdup(command);
+    call->line = g_strconcat(text, "\n", NULL);
+    call->reply_expected = reply_expected;
+    call->cancellable = g_cancellable_new();
+    g_task_set_task_data(task, call, (GDestroyNotify)agent_call_free);
+    arm_timeout(task, AGENT_SYNC_TIMEOUT_MS);
+    g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(address), call->cancellable, on_connected, task);
+}
+
+JsonNode *
+qemu_agent_execute_finish(GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+char *
+qemu_agent_socket(const VbDomainDef *def, const char *channel_dir)
+{
+    for (guint i = 0; i < def->devices->len; i++) {
+        const VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNodePtr root, target, source;
+        g_autofree char *name = NULL;
+        g_autofree char *type = NULL;
+
+        if (dev->kind != VB_DEVICE_CHANNEL || !strstr(dev->xml, AGENT_CHANNEL) ||
+            !(doc = vb_xml_parse(dev->xml, "channel", NULL)))
+            continue;
+        root = xmlDocGetRootElement(doc);
+        target = vb_xml_child(root, "target");
+        name = target ? vb_xml_prop(target, "name") : NULL;
+        type = vb_xml_prop(root, "type");
+        if (g_strcmp0(name, AGENT_CHANNEL) != 0 || g_strcmp0(type, "unix") != 0)
+            continue;
+        source = vb_xml_child(root, "source");
+        if (source && xmlHasProp(source, (const xmlChar *)"path"))
+            return vb_xml_prop(source, "path");
+        return g_build_filename(channel_dir, AGENT_CHANNEL, NULL);
+    }
+    return NULL;
+}
