@@ -318,6 +318,8 @@ typedef struct {
     void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_memory_stats_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_get_stats_async)(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
+    /* A client left the bus (@name: its unique name): its AUTODESTROY guests go. */
+    void (*client_gone)(VbConn *conn, const char *name);
     void (*domain_attach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
     void (*domain_detach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 
@@ -464,6 +466,7 @@ struct _VbConn {
     gpointer network;        /* drivers/network state, on connections with real networks */
     VbEventSink sink;
     gpointer sink_data;
+    const char *caller;      /* during a call into the driver: the client's unique bus name */
 };
 
 /* Raises "not supported by the connection driver: @api" when @supported is FALSE. */

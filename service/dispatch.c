@@ -441,8 +441,17 @@ request_run(VbRequest *owned)
         call.defer = defer_request;
         call.defer_data = req;
     }
-    if (!error)
+    if (!error) {
+        VbConn *conn = req->reg->export->conn;
+        const char *sender = g_dbus_method_invocation_get_sender(req->invocation);
+
+        conn->caller = sender;
         value = run_request(req, &call, &error);
+        conn->caller = NULL;
+        /* a call that waited (polkit, the object's queue) may come from a client already gone */
+        if (sender && conn->driver->client_gone && g_hash_table_contains(req->reg->export->service->gone, sender))
+            conn->driver->client_gone(conn, sender);
+    }
     if (call.deferred) {
         VbExport *export = req->reg->export;
 
@@ -720,6 +729,41 @@ vb_service_interface(VbService *service, const char *name)
     return g_hash_table_lookup(service->interfaces, name);
 }
 
+#define GONE_REMEMBERED 256
+
+static void
+remember_gone(VbService *service, const char *name)
+{
+    char *copy = g_strdup(name);
+
+    g_queue_push_tail(service->gone_order, copy);
+    g_hash_table_add(service->gone, copy);
+    if (g_queue_get_length(service->gone_order) > GONE_REMEMBERED) {
+        char *oldest = g_queue_pop_head(service->gone_order);
+        g_hash_table_remove(service->gone, oldest);
+        g_free(oldest);
+    }
+}
+
+/* A client left the bus: the drivers drop what lived only as long as it (AUTODESTROY guests). */
+static void
+on_name_owner_changed(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+                      const char *signal, GVariant *params, gpointer user_data)
+{
+    VbService *service = user_data;
+    const char *name, *old_owner, *new_owner;
+
+    g_variant_get(params, "(&s&s&s)", &name, &old_owner, &new_owner);
+    if (name[0] != ':' || new_owner[0] != '\0')
+        return;
+    remember_gone(service, name);
+    for (guint i = 0; i < service->exports->len; i++) {
+        VbExport *export = g_ptr_array_index(service->exports, i);
+        if (export->conn->driver->client_gone)
+            export->conn->driver->client_gone(export->conn, name);
+    }
+}
+
 VbService *
 vb_service_new(GDBusConnection *bus, gboolean use_polkit, GError **error)
 {
@@ -733,6 +777,12 @@ vb_service_new(GDBusConnection *bus, gboolean use_polkit, GError **error)
         return NULL;
     if (use_polkit && !(service->access = vb_access_new(error)))
         return NULL;
+    service->gone_order = g_queue_new();
+    service->gone = g_hash_table_new(g_str_hash, g_str_equal);
+    service->name_owner_changed =
+        g_dbus_connection_signal_subscribe(bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                                           "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                           on_name_owner_changed, service, NULL);
     return g_steal_pointer(&service);
 }
 
@@ -741,6 +791,12 @@ vb_service_free(VbService *service)
 {
     if (!service)
         return;
+    if (service->name_owner_changed)
+        g_dbus_connection_signal_unsubscribe(service->bus, service->name_owner_changed);
+    if (service->gone)
+        g_hash_table_unref(service->gone);
+    if (service->gone_order)
+        g_queue_free_full(service->gone_order, g_free);
     g_ptr_array_unref(service->exports);
     g_hash_table_unref(service->interfaces);
     vb_access_free(service->access);

@@ -13,6 +13,9 @@ typedef struct {
     GHashTable *interfaces;  /* interface name -> GDBusInterfaceInfo */
     GPtrArray *exports;      /* VbExport, one per connection */
     VbAccess *access;        /* NULL on the session bus: the bus already limits callers */
+    guint name_owner_changed; /* subscription: clients leaving the bus (AUTODESTROY) */
+    GQueue *gone_order;      /* the last clients that left, oldest first... */
+    GHashTable *gone;        /* ...and as a set: a call of theirs may still be waiting (polkit) */
 } VbService;
 
 /* One exported connection and the registrations under its path. */

@@ -124,6 +124,7 @@ const VbDriver vb_qemu_driver = {
     .domain_get_metadata = qemu_domain_get_metadata,
     .domain_set_metadata = qemu_domain_set_metadata,
     .domain_rename = qemu_domain_rename,
+    .client_gone = qemu_client_gone,
     .domain_attach_device_async = qemu_domain_attach_device_async,
     .domain_detach_device_async = qemu_domain_detach_device_async,
     .domain_create_xml_async = qemu_domain_create_xml_async,

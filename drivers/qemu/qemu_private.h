@@ -26,6 +26,8 @@ struct _QemuRun {
     gboolean saved;          /* its state went to a file: its end is SHUTOFF/SAVED */
     GArray *relabeled;       /* files handed to QEMU's user, given back when the guest stops */
     GHashTable *removals;    /* device id -> QemuRemoval: unplugs QEMU has not reported yet */
+    char *autodestroy_owner; /* AUTODESTROY: the client whose leaving the bus destroys the guest */
+    gboolean owner_gone;     /* that client left while a job ran: destroy when it ends */
 };
 
 
@@ -81,6 +83,8 @@ void qemu_domain_shutdown_async(VbConn *conn, VbDomainObj *dom, guint flags, GTa
 void qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 /* Starts the autostart domains once per host boot (a marker in the state dir remembers it). */
 void qemu_autostart(VbConn *conn);
+/* Destroys the guests started with AUTODESTROY by the client @name, which left the bus. */
+void qemu_client_gone(VbConn *conn, const char *name);
 guint64 qemu_domain_cpu_time_ns(VbConn *conn, VbDomainObj *dom);
 
 /* The file of <disk type='volume'>'s volume, in an active pool of the connection. */

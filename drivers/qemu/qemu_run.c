@@ -27,6 +27,7 @@ struct _QemuJob {
     int incoming_fd;                 /* restore: the saved state QEMU reads before it runs, or -1 */
     int started_reason, started_detail;
     char *discard_on_success;        /* a managed save image the start consumed */
+    char *autodestroy_owner;         /* AUTODESTROY: the client that asked for the start */
 };
 
 static void
@@ -35,8 +36,17 @@ job_free(QemuJob *job)
     if (job->incoming_fd >= 0)
         close(job->incoming_fd);
     g_free(job->discard_on_success);
+    g_free(job->autodestroy_owner);
     g_free(job->uuid);
     g_free(job);
+}
+
+/* The caller whose leaving the bus will destroy the guest (AUTODESTROY), if it asked so. */
+static void
+job_take_autodestroy_owner(QemuJob *job, VbConn *conn, guint flags)
+{
+    if ((flags & VB_START_AUTODESTROY) && conn->caller)
+        job->autodestroy_owner = g_strdup(conn->caller);
 }
 
 static QemuJob *
@@ -59,6 +69,7 @@ qemu_run_free(QemuRun *run)
     g_clear_pointer(&run->proc, vb_qemu_process_unref);
     g_clear_pointer(&run->relabeled, g_array_unref);    /* a guest left running keeps its files */
     g_clear_pointer(&run->removals, g_hash_table_unref);
+    g_free(run->autodestroy_owner);
     g_free(run->uuid);
     g_free(run->monitor_path);
     g_free(run->pidfile);
@@ -238,13 +249,17 @@ qemu_domain_is_busy(VbConn *conn, VbDomainObj *dom)
 }
 
 /* Ends a job: the task is answered and the domain may take the next one. */
+static void autodestroy_if_orphaned(QemuRun *run);
+
 static void
 end_job(QemuRun *run, GTask *task, GError *error)
 {
     QemuJob *job = g_task_get_task_data(task);
 
-    if (run)
+    if (run) {
         run->busy = FALSE;
+        autodestroy_if_orphaned(run);
+    }
     if (error)
         g_task_return_error(task, error);
     else if (job && job->create_xml)
@@ -283,8 +298,10 @@ qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error)
 void
 qemu_job_end(QemuRun *run, GTask *task, GError *error)
 {
-    if (run)
+    if (run) {
         run->busy = FALSE;
+        autodestroy_if_orphaned(run);
+    }
     if (error)
         g_task_return_error(task, error);
     else
@@ -650,6 +667,8 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     GArray *taps;
     int monitor_fd = -1;
 
+    run->autodestroy_owner = g_strdup(((QemuJob *)g_task_get_task_data(task))->autodestroy_owner);
+
     if (g_mkdir_with_parents(channel_dir, 0700) < 0)
         g_warning("cannot create %s: %s", channel_dir, g_strerror(errno));
     /* the config keeps its own definition: live-only names (taps) stay out of it */
@@ -704,7 +723,8 @@ qemu_domain_create_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *tas
 {
     GError *error = NULL;
 
-    if (!vb_check_flags(flags, VB_START_PAUSED | VB_START_FORCE_BOOT, "virDomainCreateWithFlags", &error) ||
+    if (!vb_check_flags(flags, VB_START_PAUSED | VB_START_AUTODESTROY | VB_START_FORCE_BOOT,
+                        "virDomainCreateWithFlags", &error) ||
         !begin_job(conn, dom, FALSE, &error)) {
         end_job(NULL, task, error);
         return;
@@ -718,6 +738,7 @@ qemu_domain_create_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *tas
         return;
     }
     g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
+    job_take_autodestroy_owner(g_task_get_task_data(task), conn, flags);
     start_process(conn, dom, task);
 }
 
@@ -758,7 +779,8 @@ qemu_domain_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *
     QemuJob *job;
     GError *error = NULL;
 
-    if (!vb_check_flags(flags, VB_START_PAUSED | VB_START_VALIDATE, "virDomainCreateXML", &error) ||
+    if (!vb_check_flags(flags, VB_START_PAUSED | VB_START_AUTODESTROY | VB_START_VALIDATE, "virDomainCreateXML",
+                        &error) ||
         !(def = vb_domain_def_parse(xml, (flags & VB_START_VALIDATE) ? VB_DOMAIN_PARSE_VALIDATE : 0, &error)) ||
         !qemu_domain_post_parse(def, &error) ||
         !vb_conn_domain_check_duplicate(conn, def, TRUE, &dom, &error)) {
@@ -770,6 +792,7 @@ qemu_domain_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *
         return;
     }
     job->create_xml = TRUE;
+    job_take_autodestroy_owner(job, conn, flags);
     g_task_set_task_data(task, job, (GDestroyNotify)job_free);
     start_process(conn, vb_obj_list_by_key(conn->domains, job->uuid), task);
 }
@@ -1151,6 +1174,82 @@ void
 qemu_domain_reboot_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
 {
     power_job(conn, dom, flags, TRUE, task);
+}
+
+/* ---- AUTODESTROY ---- */
+
+static void
+on_autodestroyed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autofree char *name = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error))
+        g_warning("cannot destroy domain '%s' whose client left: %s", name, error->message);
+}
+
+static void
+autodestroy(VbConn *conn, const char *uuid)
+{
+    VbDomainObj *dom = vb_obj_list_by_key(conn->domains, uuid);
+
+    if (!dom)
+        return;
+    g_message("destroying domain '%s': the client that started it with AUTODESTROY left", dom->def->name);
+    qemu_domain_destroy_async(conn, dom, 0, g_task_new(NULL, NULL, on_autodestroyed, g_strdup(dom->def->name)));
+}
+
+typedef struct {
+    VbConn *conn;
+    char *uuid;
+} Orphan;
+
+static gboolean
+autodestroy_orphan(gpointer user_data)
+{
+    Orphan *orphan = user_data;
+    QemuRun *run = run_lookup(orphan->conn, orphan->uuid);
+
+    if (run && !run->busy && !run->destroying)
+        autodestroy(orphan->conn, orphan->uuid);
+    g_free(orphan->uuid);
+    g_free(orphan);
+    return G_SOURCE_REMOVE;
+}
+
+/* The owner left while a job (its own Create, say) ran: the guest goes once the job is done. */
+static void
+autodestroy_if_orphaned(QemuRun *run)
+{
+    Orphan *orphan;
+
+    if (!run->owner_gone || run->destroying)
+        return;
+    run->owner_gone = FALSE;
+    orphan = g_new0(Orphan, 1);
+    orphan->conn = run->conn;
+    orphan->uuid = g_strdup(run->uuid);
+    g_idle_add(autodestroy_orphan, orphan);   /* after the job's reply */
+}
+
+void
+qemu_client_gone(VbConn *conn, const char *name)
+{
+    g_autoptr(GPtrArray) doomed = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter iter;
+    QemuRun *run;
+
+    g_hash_table_iter_init(&iter, qemu_priv(conn)->runs);
+    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&run)) {
+        if (g_strcmp0(run->autodestroy_owner, name) != 0 || run->destroying)
+            continue;
+        if (run->busy)
+            run->owner_gone = TRUE;
+        else
+            g_ptr_array_add(doomed, g_strdup(run->uuid));
+    }
+    for (guint i = 0; i < doomed->len; i++)
+        autodestroy(conn, g_ptr_array_index(doomed, i));
 }
 
 /* ---- autostart ---- */
