@@ -21,11 +21,13 @@ set_dirs(QemuPriv *priv)
         priv->state_dir = g_build_filename(VB_RUNSTATEDIR, "virtbus", "qemu", NULL);
         priv->log_dir = g_build_filename(VB_LOCALSTATEDIR, "log", "virtbus", "qemu", NULL);
         priv->save_dir = g_build_filename(VB_LOCALSTATEDIR, "lib", "virtbus", "qemu", "save", NULL);
+        priv->cache_dir = g_build_filename(VB_LOCALSTATEDIR, "cache", "virtbus", "qemu", NULL);
     } else {
         priv->config_dir = g_build_filename(g_get_user_config_dir(), "virtbus", "qemu", NULL);
         priv->state_dir = g_build_filename(g_get_user_runtime_dir(), "virtbus", "qemu", NULL);
         priv->log_dir = g_build_filename(g_get_user_cache_dir(), "virtbus", "qemu", "log", NULL);
         priv->save_dir = g_build_filename(g_get_user_data_dir(), "virtbus", "qemu", "save", NULL);
+        priv->cache_dir = g_build_filename(g_get_user_cache_dir(), "virtbus", "qemu", NULL);
     }
     priv->autostart_dir = g_build_filename(priv->config_dir, "autostart", NULL);
 }
@@ -45,6 +47,7 @@ qemu_close(VbConn *conn)
     g_free(priv->autostart_dir);
     g_free(priv->state_dir);
     g_free(priv->log_dir);
+    g_free(priv->cache_dir);
     g_free(priv->save_dir);
     g_free(priv->user);
     g_clear_handle_id(&priv->autostart_source, g_source_remove);

@@ -60,6 +60,7 @@ struct _QemuHost {
     GPtrArray *machines;     /* QemuMachine, QEMU's order */
     GHashTable *cpu_models;  /* QEMU CPU model name -> GINT_TO_POINTER(usable under TCG) */
     char *caps_xml;          /* the capabilities XML once built */
+    char *cache_path;        /* the probes' answers on disk, reused while the binary is the same */
 };
 
 void
@@ -101,6 +102,7 @@ host_clear(QemuHost *host)
     g_clear_pointer(&host->machines, g_ptr_array_unref);
     g_clear_pointer(&host->cpu_models, g_hash_table_unref);
     g_clear_pointer(&host->caps_xml, g_free);
+    g_clear_pointer(&host->cache_path, g_free);
 }
 
 static QemuHost *
@@ -161,6 +163,86 @@ probe_spawn(QemuProbeKind kind, GError **error)
     return proc;
 }
 
+/* ---- the probes' answers cached on disk, keyed by the binary ---- */
+
+#define PROBE_CACHE_FORMAT 1     /* bump when a probe's command or input changes */
+
+static const char *const probe_names[N_PROBES] = { "version", "qmp" };
+
+/* What identifies the QEMU binary (and our probes of it); NULL when it cannot be read. */
+static char *
+binary_key(void)
+{
+    struct stat st;
+
+    if (stat(QEMU_HOST_EMULATOR, &st) < 0)
+        return NULL;
+    return g_strdup_printf("%d %s %lld.%09ld %lld.%09ld %lld %llu", PROBE_CACHE_FORMAT, QEMU_HOST_EMULATOR,
+                           (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+                           st.st_ctim.tv_nsec, (long long)st.st_size, (unsigned long long)st.st_ino);
+}
+
+/* The cached answers when they are of this binary: every probe is then done. */
+static void
+cache_load(QemuHost *host)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *key = binary_key();
+    JsonObject *root;
+
+    if (!key || !json_parser_load_from_mapped_file(parser, host->cache_path, NULL) ||
+        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        return;
+    root = json_node_get_object(json_parser_get_root(parser));
+    if (g_strcmp0(json_object_get_string_member_with_default(root, "binary", NULL), key) != 0)
+        return;
+    for (guint i = 0; i < N_PROBES; i++) {
+        if (!json_object_get_string_member_with_default(root, probe_names[i], NULL))
+            return;
+    }
+    for (guint i = 0; i < N_PROBES; i++) {
+        host->probes[i].output = g_strdup(json_object_get_string_member(root, probe_names[i]));
+        host->probes[i].done = TRUE;
+    }
+}
+
+/* Once every probe answered without error. */
+static void
+cache_save(QemuHost *host)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonGenerator) generator = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *key = binary_key();
+    g_autofree char *dir = NULL;
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+
+    for (guint i = 0; i < N_PROBES; i++) {
+        if (!host->probes[i].done || !host->probes[i].output)
+            return;
+    }
+    if (!key || !host->cache_path)
+        return;
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "binary");
+    json_builder_add_string_value(builder, key);
+    for (guint i = 0; i < N_PROBES; i++) {
+        json_builder_set_member_name(builder, probe_names[i]);
+        json_builder_add_string_value(builder, host->probes[i].output);
+    }
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
+    json_generator_set_root(generator, root);
+    text = json_generator_to_data(generator, NULL);
+    dir = g_path_get_dirname(host->cache_path);
+    if (g_mkdir_with_parents(dir, 0700) < 0 || !g_file_set_contents_full(host->cache_path, text, -1,
+                                                                        G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                                                        &error))
+        g_warning("cannot cache QEMU's capabilities in %s: %s", host->cache_path,
+                  error ? error->message : g_strerror(errno));
+}
+
 /* Records how a finished probe ended. */
 static void
 probe_finish(QemuProbe *probe, GSubprocess *proc, gboolean ok, char *output, GError *error)
@@ -182,6 +264,14 @@ probe_finish(QemuProbe *probe, GSubprocess *proc, gboolean ok, char *output, GEr
     }
 }
 
+/* A probe ended: the answers go to the cache once all are in. */
+static void
+host_probe_finished(QemuHost *host, QemuProbe *probe, GSubprocess *proc, gboolean ok, char *output, GError *error)
+{
+    probe_finish(probe, proc, ok, output, error);
+    cache_save(host);
+}
+
 typedef struct {
     QemuHost *host;          /* a reference */
     QemuProbeKind kind;
@@ -199,7 +289,7 @@ probe_done(GObject *source, GAsyncResult *result, gpointer user_data)
     ok = g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &output, NULL, &error);
     /* cancelled: the connection closed, or a caller ran the probe synchronously meanwhile */
     if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !probe->done)
-        probe_finish(probe, G_SUBPROCESS(source), ok, output, error);
+        host_probe_finished(call->host, probe, G_SUBPROCESS(source), ok, output, error);
     else
         g_free(output);
     host_unref(call->host);
@@ -253,7 +343,7 @@ probe_output(QemuHost *host, QemuProbeKind kind, GError **error)
         proc = probe_spawn(kind, &probe->error);
         if (proc) {
             ok = g_subprocess_communicate_utf8(proc, probe_input(kind), NULL, &output, NULL, &local);
-            probe_finish(probe, proc, ok, output, local);
+            host_probe_finished(host, probe, proc, ok, output, local);
         }
         probe->done = TRUE;
     }
@@ -283,7 +373,10 @@ qemu_host_start(VbConn *conn)
     QemuPriv *priv = qemu_priv(conn);
 
     priv->host = g_rc_box_new0(QemuHost);
-    priv->host->start_source = g_timeout_add(PROBE_DELAY_MS, start_probes, priv->host);
+    priv->host->cache_path = g_build_filename(priv->cache_dir, "capabilities.json", NULL);
+    cache_load(priv->host);
+    if (!qemu_host_probes_done(conn))
+        priv->host->start_source = g_timeout_add(PROBE_DELAY_MS, start_probes, priv->host);
 }
 
 void

@@ -41,6 +41,7 @@ typedef struct {
     GHashTable *runs;        /* UUID -> QemuRun, one per running (or starting) domain */
     guint autostart_source;
     char *save_dir;          /* managed save images, <name>.save */
+    char *cache_dir;         /* what QEMU's probes answered, per binary (qemu_host.c) */
     QemuUser *user;          /* who QEMU runs as; NULL: the daemon's user */
     guint recovering;        /* re-attaches to QEMUs left running that have not finished */
     QemuHost *host;          /* what QEMU and the host told (qemu_host.c) */

@@ -228,3 +228,55 @@ def test_cpu_model_names_and_security_model(qemu):
     assert_dbus_error(call, qemu, "GetCPUModelNames", "nosucharch", U(0), contains="cannot find architecture")
     model, doi = call(qemu, "NodeGetSecurityModel")
     assert (str(model), str(doi)) == ("none", "0")
+
+
+# ---- the probes' answers cached per binary ----
+
+def cache_file(env):
+    return os.path.join(env["XDG_CACHE_HOME"], "virtbus", "qemu", "capabilities.json")
+
+
+def test_probes_are_cached_per_binary(virtbusd_factory, tmp_path):
+    import json
+    import time
+    env = {}
+    for var in ("XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME"):
+        d = tmp_path / var.lower()
+        d.mkdir(mode=0o700)
+        env[var] = str(d)
+    d = virtbusd_factory(env=env)
+    real = qemu_version()
+    assert int(d.get(QEMU_PATH, CONNECT, "Version")) == real
+    deadline = time.monotonic() + 30
+    while not os.path.exists(cache_file(env)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with open(cache_file(env)) as f:
+        cached = json.load(f)
+    st = os.stat(QEMU)
+    assert cached["binary"].split()[1] == QEMU and str(st.st_size) in cached["binary"].split()
+    assert "pc-i440fx" in cached["qmp"] and "QEMU emulator version" in cached["version"]
+    d.stop()
+
+    # a second daemon answers from the cache: a cache claiming another version is believed...
+    cached["version"] = cached["version"].replace("version ", "version 99.1.2 (was ")
+    with open(cache_file(env), "w") as f:
+        json.dump(cached, f)
+    d = virtbusd_factory(env=env)
+    assert int(d.get(QEMU_PATH, CONNECT, "Version")) == 99001002
+    assert "pc-i440fx" in str(d.call(QEMU_PATH, CONNECT, "GetCapabilities"))
+    d.stop()
+
+    # ...but not one made for another binary (or another build of it): QEMU is asked again
+    cached["binary"] = cached["binary"].replace(" %d " % st.st_size, " %d " % (st.st_size + 1))
+    with open(cache_file(env), "w") as f:
+        json.dump(cached, f)
+    d = virtbusd_factory(env=env)
+    assert int(d.get(QEMU_PATH, CONNECT, "Version")) == real
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with open(cache_file(env)) as f:
+            if " %d " % st.st_size in json.load(f)["binary"]:
+                break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the cache was not rewritten for the binary")
