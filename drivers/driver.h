@@ -94,6 +94,7 @@ typedef enum {
     VB_EVENT_DOMAIN_REBOOT,
     VB_EVENT_DOMAIN_DEVICE_ADDED,   /* text: the device's alias */
     VB_EVENT_DOMAIN_DEVICE_REMOVED, /* text: the device's alias */
+    VB_EVENT_DOMAIN_AGENT,    /* event: agent lifecycle state (1 connected, 2 disconnected); detail: reason */
     VB_EVENT_NETWORK,
     VB_EVENT_NODE_DEVICE,
     VB_EVENT_STORAGE_POOL,

@@ -184,6 +184,7 @@ static const VbEventRoute event_routes[] = {
     { VB_EVENT_DOMAIN_REBOOT, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_DEVICE_ADDED, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_DEVICE_REMOVED, &vb_domain_class, NULL, NULL },
+    { VB_EVENT_DOMAIN_AGENT, &vb_domain_class, NULL, NULL },
     { VB_EVENT_NETWORK, &vb_network_class, "NetworkEvent", "(oi)" },
     { VB_EVENT_NODE_DEVICE, &vb_nodedev_class, "NodeDeviceEvent", "(oii)" },
     { VB_EVENT_STORAGE_POOL, &vb_storagepool_class, "StoragePoolEvent", "(oii)" },
@@ -257,6 +258,8 @@ emit_event_signal(VbExport *export, const VbEvent *event, const VbEventRoute *ro
         emit(export, path, "org.libvirt.Domain",
              event->kind == VB_EVENT_DOMAIN_DEVICE_ADDED ? "DeviceAdded" : "DeviceRemoved",
              g_variant_new("(s)", event->text ? event->text : ""));
+    } else if (event->kind == VB_EVENT_DOMAIN_AGENT) {
+        emit(export, path, "org.libvirt.Domain", "AgentEvent", g_variant_new("(ii)", event->event, event->detail));
     } else if (event->kind == VB_EVENT_STORAGE_POOL_REFRESH) {
         emit(export, path, "org.libvirt.StoragePool", "Refresh", NULL);
     }

@@ -267,3 +267,53 @@ qemu_agent_socket(const VbDomainDef *def, const char *channel_dir)
     }
     return NULL;
 }
+
+/* The virtserialport id the argv builder gives the agent's channel: channel<N> by the order of
+ * the <channel> elements, or its user alias. */
+static char *
+agent_port_id(const VbDomainDef *def)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < def->devices->len; i++) {
+        const VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNodePtr root, target, alias;
+        g_autofree char *name = NULL;
+        g_autofree char *alias_name = NULL;
+
+        if (dev->kind != VB_DEVICE_CHANNEL)
+            continue;
+        n++;
+        if (!strstr(dev->xml, AGENT_CHANNEL) || !(doc = vb_xml_parse(dev->xml, "channel", NULL)))
+            continue;
+        root = xmlDocGetRootElement(doc);
+        target = vb_xml_child(root, "target");
+        name = target ? vb_xml_prop(target, "name") : NULL;
+        if (g_strcmp0(name, AGENT_CHANNEL) != 0)
+            continue;
+        alias = vb_xml_child(root, "alias");
+        alias_name = alias ? vb_xml_prop(alias, "name") : NULL;
+        if (alias_name && g_str_has_prefix(alias_name, "ua-"))
+            return g_steal_pointer(&alias_name);
+        return g_strdup_printf("channel%u", n - 1);
+    }
+    return NULL;
+}
+
+void
+qemu_agent_handle_event(QemuRun *run, VbDomainObj *dom, JsonObject *data)
+{
+    g_autofree char *port = agent_port_id(dom->def);
+    const char *id = json_object_get_string_member_with_default(data, "id", NULL);
+    int state;
+
+    if (!port || g_strcmp0(id, port) != 0)
+        return;
+    state = json_object_get_boolean_member_with_default(data, "open", FALSE) ? 1 : 2;
+    if (state == run->agent_state)
+        return;
+    run->agent_state = state;
+    vb_conn_emit(run->conn, VB_EVENT_DOMAIN_AGENT, run->uuid, state, 2 /* the channel's doing */,
+                 VB_PRESENCE_SAME);
+}

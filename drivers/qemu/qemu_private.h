@@ -28,6 +28,7 @@ struct _QemuRun {
     GHashTable *removals;    /* device id -> QemuRemoval: unplugs QEMU has not reported yet */
     char *autodestroy_owner; /* AUTODESTROY: the client whose leaving the bus destroys the guest */
     gboolean owner_gone;     /* that client left while a job ran: destroy when it ends */
+    int agent_state;         /* the guest agent's port: 0 not known yet, 1 open, 2 closed (VSERPORT_CHANGE) */
 };
 
 
@@ -100,6 +101,9 @@ char *qemu_channel_dir(VbConn *conn, const VbDomainDef *def);
 /* The agent channel's socket (@channel_dir holds the ones without a path), or NULL when the
  * guest has none. */
 char *qemu_agent_socket(const VbDomainDef *def, const char *channel_dir);
+/* VSERPORT_CHANGE: the guest opened or closed a virtio-serial port; for the agent's port the
+ * run's agent_state follows and AgentEvent is emitted. */
+void qemu_agent_handle_event(QemuRun *run, VbDomainObj *dom, JsonObject *data);
 /* Runs @command (@args not taken, may be NULL) in the guest; with @reply_expected FALSE the
  * command counts as done once sent (guest-shutdown may never answer). Errors:
  * VB_ERR_AGENT_UNRESPONSIVE when the agent is not there or silent, VB_ERR_INTERNAL_ERROR with

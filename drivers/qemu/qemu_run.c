@@ -210,6 +210,8 @@ on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 time
         vb_conn_emit(run->conn, VB_EVENT_DOMAIN_REBOOT, run->uuid, 0, 0, VB_PRESENCE_SAME);
     else if (g_str_equal(name, "DEVICE_DELETED"))
         qemu_devices_handle_event(run, dom, name, data);
+    else if (g_str_equal(name, "VSERPORT_CHANGE"))
+        qemu_agent_handle_event(run, dom, data);
     else
         qemu_tune_handle_event(run, dom, name, data);
 }
@@ -1086,12 +1088,16 @@ power_job(VbConn *conn, VbDomainObj *dom, guint flags, gboolean reboot, GTask *t
     g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
     channel_dir = qemu_channel_dir(conn, dom->def);
     agent = qemu_agent_socket(dom->def, channel_dir);
-    if ((flags & VB_SHUTDOWN_GUEST_AGENT) && !agent) {
-        vb_set_error(&error, VB_ERR_ARGUMENT_UNSUPPORTED, "%s", "QEMU guest agent is not configured");
+    if ((flags & VB_SHUTDOWN_GUEST_AGENT) && (!agent || run->agent_state == 2)) {
+        if (!agent)
+            vb_set_error(&error, VB_ERR_ARGUMENT_UNSUPPORTED, "%s", "QEMU guest agent is not configured");
+        else
+            vb_set_error(&error, VB_ERR_AGENT_UNRESPONSIVE, "%s", "QEMU guest agent is not connected");
         end_job(run, task, error);
         return;
     }
-    if (!agent || (flags & VB_SHUTDOWN_ACPI_POWER_BTN)) {
+    /* by default an agent whose port the guest has closed is not waited for */
+    if (!agent || (flags & VB_SHUTDOWN_ACPI_POWER_BTN) || (!(flags & POWER_FLAGS) && run->agent_state == 2)) {
         acpi_power_button(conn, run, reboot, task);
         return;
     }

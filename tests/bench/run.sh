@@ -35,7 +35,7 @@ fi
 case $mode in
   smoke) starts=2 calls=50 scales="100" clients=2 seconds=1 qemu_reps=1 qemu_guests=2 ;;
   quick) starts=10 calls=2000 scales="1000 10000" clients=8 seconds=10 qemu_reps=5 qemu_guests=10 ;;
-  full) starts=10 calls=2000 scales="1000 10000 100000" clients=8 seconds=10 qemu_reps=5 qemu_guests=10 ;;
+  full) starts=10 calls=2000 scales="1000 10000 100000" clients=8 seconds=10 qemu_reps=10 qemu_guests=10 ;;
 esac
 
 tmp=$(mktemp -d)

@@ -19,14 +19,19 @@ pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/qemu-system-x86_64"
 
 
 def agent_guest(d, guest, home, agent_in_guest=True, channel=True):
+    """The test guest booted; with its agent running, until the agent opened its port."""
     xml = guest_xml(guest, home)
     if channel:
         xml = xml.replace("<memballoon model='none'/>", "<memballoon model='none'/>" + AGENT_CHANNEL)
     if not agent_in_guest:
         xml = xml.replace("console=ttyS0 quiet", "console=ttyS0 quiet tg.agent=0")
     path = define(d, xml)
+    events = d.recorder(interface=DOMAIN, member="AgentEvent", path=path)
     d.call(path, DOMAIN, "Create", U(0))
     wait_serial(home, "tg", "TEST-GUEST READY")
+    if channel and agent_in_guest:
+        # connected (1), by the channel (2): the guest's agent opened its virtio-serial port
+        assert events.wait(timeout=60)[0][3] == (1, 2)
     return path
 
 
