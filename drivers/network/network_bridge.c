@@ -214,6 +214,25 @@ vb_link_add_ipv4(const char *name, const VbIpv4Net *net, GError **error)
 }
 
 gboolean
+vb_link_add_ipv6(const char *name, GInetAddress *addr, guint prefix, GError **error)
+{
+    struct ifaddrmsg ifa = { .ifa_family = AF_INET6, .ifa_prefixlen = (unsigned char)prefix,
+                             .ifa_flags = IFA_F_NODAD, .ifa_scope = RT_SCOPE_UNIVERSE };
+    g_autofree char *text = g_inet_address_to_string(addr);
+    g_autofree char *what = g_strdup_printf("Failed to add IP address %s/%u to %s", text, prefix, name);
+    int index;
+    NlMsg msg;
+
+    if (!link_index(name, &index, error))
+        return FALSE;
+    ifa.ifa_index = (unsigned)index;
+    nl_init(&msg, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+    nl_put(&msg, IFA_LOCAL, g_inet_address_to_bytes(addr), 16);
+    nl_put(&msg, IFA_ADDRESS, g_inet_address_to_bytes(addr), 16);
+    return nl_talk(&msg, what, error);
+}
+
+gboolean
 vb_link_delete(const char *name, GError **error)
 {
     struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
@@ -242,6 +261,55 @@ host_addr_free(VbHostAddr *addr)
 {
     g_free(addr->ifname);
     g_free(addr);
+}
+
+static void
+host_addr6_free(VbHostAddr6 *addr)
+{
+    g_free(addr->ifname);
+    g_clear_object(&addr->net);
+    g_free(addr);
+}
+
+static guint
+mask6_prefix(const struct sockaddr *mask)
+{
+    const guint8 *bytes = mask ? ((const struct sockaddr_in6 *)mask)->sin6_addr.s6_addr : NULL;
+    guint prefix = 0;
+
+    while (bytes && prefix < 128 && (bytes[prefix / 8] & (0x80 >> (prefix % 8))))
+        prefix++;
+    return bytes ? prefix : 128;
+}
+
+GPtrArray *
+vb_host_ipv6_addrs(GError **error)
+{
+    GPtrArray *addrs = g_ptr_array_new_with_free_func((GDestroyNotify)host_addr6_free);
+    struct ifaddrs *list = NULL;
+
+    if (getifaddrs(&list) < 0) {
+        vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot list the host's addresses: %s", g_strerror(errno));
+        g_ptr_array_unref(addrs);
+        return NULL;
+    }
+    for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
+        g_autoptr(GInetAddress) inet = NULL;
+        VbHostAddr6 *addr;
+
+        if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET6)
+            continue;
+        inet = g_inet_address_new_from_bytes(((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr.s6_addr,
+                                             G_SOCKET_FAMILY_IPV6);
+        if (g_inet_address_get_is_link_local(inet) || g_inet_address_get_is_loopback(inet))
+            continue;
+        addr = g_new0(VbHostAddr6, 1);
+        addr->ifname = g_strdup(ifa->ifa_name);
+        addr->net = vb_ipv6_mask_new(inet, mask6_prefix(ifa->ifa_netmask));
+        g_ptr_array_add(addrs, addr);
+    }
+    freeifaddrs(list);
+    return addrs;
 }
 
 GPtrArray *

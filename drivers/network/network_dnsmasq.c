@@ -40,7 +40,7 @@ vb_dnsmasq_files_clear(VbDnsmasqFiles *files)
 gboolean
 vb_dnsmasq_wanted(const VbNetworkDef *def)
 {
-    return vb_network_ipv4(def) != NULL;
+    return vb_network_ipv4(def) != NULL || vb_network_ipv6(def) != NULL;
 }
 
 /* ---- the config ---- */
@@ -152,39 +152,104 @@ add_dns(GString *conf, const VbNetworkDef *def, GError **error)
     return TRUE;
 }
 
+/* The IPv4 subnet's ranges and hosts; the lease count they allow is added to @leases. */
+static gboolean
+add_ipv4(GString *conf, const VbNetworkIpDef *ip, guint *leases, GError **error)
+{
+    g_autofree char *netmask = NULL;
+    VbIpv4Net net;
+
+    if (!vb_ipv4_net_of(ip, &net)) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "'%s' is not an IPv4 subnet", ip->address);
+        return FALSE;
+    }
+    netmask = vb_ipv4_to_string(net.prefix ? 0xffffffffu << (32 - net.prefix) : 0);
+    for (guint i = 0; i < ip->ranges->len; i++) {
+        add_range(conf, g_ptr_array_index(ip->ranges, i), netmask);
+        *leases += range_size(g_ptr_array_index(ip->ranges, i));
+    }
+    for (guint i = 0; i < ip->hosts->len; i++) {
+        if (!add_host(conf, g_ptr_array_index(ip->hosts, i), error))
+            return FALSE;
+    }
+    *leases += ip->hosts->len;
+    return TRUE;
+}
+
+/* A DHCPv6 client id (DUID): hex digits and colons. */
+static gboolean
+check_duid(const char *id, GError **error)
+{
+    if (*id && strspn(id, "0123456789abcdefABCDEF:") == strlen(id))
+        return TRUE;
+    vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "DHCP host id '%s' is not a DUID (hex digits and ':')", id);
+    return FALSE;
+}
+
+/* Router advertisements on the bridge; DHCPv6 for the ranges, else stateless (SLAAC). */
+static gboolean
+add_ipv6(GString *conf, const VbNetworkIpDef *ip, guint *leases, GError **error)
+{
+    g_autoptr(GInetAddressMask) mask = vb_ipv6_net_of(ip);
+    g_autofree char *base = NULL;
+    guint prefix;
+
+    if (!mask) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "'%s' is not an IPv6 subnet", ip->address);
+        return FALSE;
+    }
+    base = g_inet_address_to_string(g_inet_address_mask_get_address(mask));
+    prefix = g_inet_address_mask_get_length(mask);
+    g_string_append(conf, "enable-ra\n");
+    if (!ip->ranges->len && !ip->hosts->len) {
+        g_string_append_printf(conf, "dhcp-range=%s,ra-only\n", base);
+        return TRUE;
+    }
+    for (guint i = 0; i < ip->ranges->len; i++) {
+        const VbNetworkDhcpRange *range = g_ptr_array_index(ip->ranges, i);
+        g_autofree char *time = lease_time(range->lease);
+
+        g_string_append_printf(conf, "dhcp-range=%s,%s,%u%s%s\n", range->start, range->end, prefix,
+                               time ? "," : "", time ? time : "");
+        *leases += 65535;   /* conf checks an IPv6 range holds fewer */
+    }
+    for (guint i = 0; i < ip->hosts->len; i++) {
+        const VbNetworkDhcpHost *host = g_ptr_array_index(ip->hosts, i);
+
+        if ((host->name && !check_token("DHCP host name", host->name, error)) || (host->id && !check_duid(host->id, error)))
+            return FALSE;
+        g_string_append_printf(conf, "dhcp-host=%s%s%s[%s]%s%s\n", host->id ? "id:" : "", host->id ? host->id : "",
+                               host->id ? "," : "", host->ip ? host->ip : "", host->name ? "," : "",
+                               host->name ? host->name : "");
+        (*leases)++;
+    }
+    return TRUE;
+}
+
 char *
 vb_dnsmasq_config(const VbNetworkDef *def, const VbDnsmasqFiles *files, GError **error)
 {
     g_autoptr(GString) conf = g_string_new(NULL);
-    const VbNetworkIpDef *ip = vb_network_ipv4(def);
-    g_autofree char *netmask = NULL;
-    VbIpv4Net net;
+    const VbNetworkIpDef *ip4 = vb_network_ipv4(def);
+    const VbNetworkIpDef *ip6 = vb_network_ipv6(def);
     guint leases = 0;
 
-    if (!ip || !vb_ipv4_net_of(ip, &net)) {
-        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "network '%s' has no IPv4 address for dnsmasq", def->name);
+    if (!ip4 && !ip6) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "network '%s' has no address for dnsmasq", def->name);
         return NULL;
     }
     if (!check_token("bridge name", def->bridge, error) || !check_path(files->pid, error) ||
         !check_path(files->leases, error) || !check_path(files->hosts, error))
         return NULL;
-    netmask = vb_ipv4_to_string(net.prefix ? 0xffffffffu << (32 - net.prefix) : 0);
     g_string_append_printf(conf, "# virtbusd: dnsmasq for network %s; generated, do not edit\n", def->uuid);
     g_string_append_printf(conf, "strict-order\npid-file=%s\nexcept-interface=lo\nbind-dynamic\ninterface=%s\n",
                            files->pid, def->bridge);
-    if (!add_dns(conf, def, error))
+    if (!add_dns(conf, def, error) || (ip4 && !add_ipv4(conf, ip4, &leases, error)) ||
+        (ip6 && !add_ipv6(conf, ip6, &leases, error)))
         return NULL;
-    for (guint i = 0; i < ip->ranges->len; i++) {
-        add_range(conf, g_ptr_array_index(ip->ranges, i), netmask);
-        leases += range_size(g_ptr_array_index(ip->ranges, i));
-    }
-    for (guint i = 0; i < ip->hosts->len; i++) {
-        if (!add_host(conf, g_ptr_array_index(ip->hosts, i), error))
-            return NULL;
-    }
-    if (ip->ranges->len || ip->hosts->len)
+    if ((ip4 && (ip4->ranges->len || ip4->hosts->len)) || (ip6 && (ip6->ranges->len || ip6->hosts->len)))
         g_string_append_printf(conf, "dhcp-no-override\ndhcp-authoritative\ndhcp-lease-max=%u\n"
-                                     "dhcp-leasefile=%s\n", leases + ip->hosts->len, files->leases);
+                                     "dhcp-leasefile=%s\n", leases, files->leases);
     g_string_append_printf(conf, "addn-hosts=%s\n", files->hosts);
     return g_string_free(g_steal_pointer(&conf), FALSE);
 }

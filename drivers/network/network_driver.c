@@ -16,6 +16,7 @@
 #include "drivers/persist.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define IPV6_FORWARD "/proc/sys/net/ipv6/conf/all/forwarding"
 #define BRIDGE_TEMPLATE "virbr%u"
 #define MAX_AUTO_BRIDGES 256
 
@@ -43,6 +44,42 @@ vb_network_ipv4(const VbNetworkDef *def)
             return ip;
     }
     return NULL;
+}
+
+const VbNetworkIpDef *
+vb_network_ipv6(const VbNetworkDef *def)
+{
+    for (guint i = 0; i < def->ips->len; i++) {
+        const VbNetworkIpDef *ip = g_ptr_array_index(def->ips, i);
+
+        if (g_strcmp0(ip->family, "ipv6") == 0)
+            return ip;
+    }
+    return NULL;
+}
+
+GInetAddressMask *
+vb_ipv6_mask_new(GInetAddress *addr, guint prefix)
+{
+    guint8 bytes[16];
+    g_autoptr(GInetAddress) base = NULL;
+
+    memcpy(bytes, g_inet_address_to_bytes(addr), sizeof(bytes));
+    for (guint bit = MIN(prefix, 128); bit < 128; bit++)
+        bytes[bit / 8] &= (guint8)~(0x80 >> (bit % 8));
+    base = g_inet_address_new_from_bytes(bytes, G_SOCKET_FAMILY_IPV6);
+    return g_inet_address_mask_new(base, MIN(prefix, 128), NULL);
+}
+
+GInetAddressMask *
+vb_ipv6_net_of(const VbNetworkIpDef *ip)
+{
+    g_autoptr(GInetAddress) addr = ip->address ? g_inet_address_new_from_string(ip->address) : NULL;
+    int prefix = vb_network_ip_def_prefix(ip);
+
+    if (!addr || g_inet_address_get_family(addr) != G_SOCKET_FAMILY_IPV6 || prefix < 0 || prefix > 128)
+        return NULL;
+    return vb_ipv6_mask_new(addr, (guint)prefix);
 }
 
 gboolean
@@ -204,15 +241,61 @@ parse_network(VbConn *conn, const char *xml, gboolean live, VbNetworkObj **found
 
 /* ---- start and stop ---- */
 
+/* One IPv4 and one IPv6 <ip> at most, each a valid subnet (dnsmasq serves one of each). */
 static gboolean
-check_ipv4_only(const VbNetworkDef *def, GError **error)
+check_families(const VbNetworkDef *def, GError **error)
 {
+    guint v4 = 0, v6 = 0;
+
     for (guint i = 0; i < def->ips->len; i++) {
+        const VbNetworkIpDef *ip = g_ptr_array_index(def->ips, i);
+        g_autoptr(GInetAddressMask) mask = vb_ipv6_net_of(ip);
         VbIpv4Net net;
 
-        if (!vb_ipv4_net_of(g_ptr_array_index(def->ips, i), &net)) {
-            vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "network '%s': only IPv4 addresses are supported",
-                         def->name);
+        if (vb_ipv4_net_of(ip, &net))
+            v4++;
+        else if (mask)
+            v6++;
+        else {
+            vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "network '%s': address '%s' is not a usable subnet",
+                         def->name, ip->address ? ip->address : "");
+            return FALSE;
+        }
+    }
+    if (v4 > 1 || v6 > 1) {
+        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "network '%s': more than one %s address is not supported "
+                     "by virtbus yet", def->name, v4 > 1 ? "IPv4" : "IPv6");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+masks_overlap(GInetAddressMask *a, GInetAddressMask *b)
+{
+    g_autoptr(GInetAddressMask) wider = g_inet_address_mask_get_length(a) <= g_inet_address_mask_get_length(b)
+                                            ? g_object_ref(a) : g_object_ref(b);
+    GInetAddressMask *other = wider == a ? b : a;
+
+    return g_inet_address_mask_matches(wider, g_inet_address_mask_get_address(other));
+}
+
+static gboolean
+check_ipv6_free(const VbNetworkDef *def, GError **error)
+{
+    g_autoptr(GInetAddressMask) mine = NULL;
+    g_autoptr(GPtrArray) host = NULL;
+    const VbNetworkIpDef *ip = vb_network_ipv6(def);
+
+    if (!ip || !(mine = vb_ipv6_net_of(ip)))
+        return TRUE;
+    if (!(host = vb_host_ipv6_addrs(error)))
+        return FALSE;
+    for (guint j = 0; j < host->len; j++) {
+        const VbHostAddr6 *addr = g_ptr_array_index(host, j);
+
+        if (masks_overlap(mine, addr->net)) {
+            vb_set_error(error, VB_ERR_INTERNAL_ERROR, "Network is already in use by interface %s", addr->ifname);
             return FALSE;
         }
     }
@@ -246,6 +329,32 @@ check_addresses_free(const VbNetworkDef *def, GError **error)
 }
 
 static gboolean
+write_sysctl(const char *path, const char *value, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (g_file_set_contents_full(path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, &local))
+        return TRUE;
+    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot set %s: %s", path, local->message);
+    return FALSE;
+}
+
+/* The bridge routes for its guests: it takes no router advertisements itself, as in libvirt. */
+static gboolean
+add_bridge_ipv6(const VbNetworkDef *def, GError **error)
+{
+    const VbNetworkIpDef *ip = vb_network_ipv6(def);
+    g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(ip->address);
+    g_autofree char *disable = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", def->bridge);
+    g_autofree char *accept_ra = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/accept_ra", def->bridge);
+    g_autofree char *autoconf = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/autoconf", def->bridge);
+
+    return write_sysctl(disable, "0\n", error) && write_sysctl(accept_ra, "0\n", error) &&
+           write_sysctl(autoconf, "0\n", error) &&
+           vb_link_add_ipv6(def->bridge, addr, (guint)vb_network_ip_def_prefix(ip), error);
+}
+
+static gboolean
 make_bridge(const VbNetworkDef *def, GError **error)
 {
     gboolean stp = def->stp != VB_TRISTATE_NO;
@@ -263,6 +372,8 @@ make_bridge(const VbNetworkDef *def, GError **error)
         if (vb_ipv4_net_of(g_ptr_array_index(def->ips, i), &net) && !vb_link_add_ipv4(def->bridge, &net, error))
             goto fail;
     }
+    if (vb_network_ipv6(def) && !add_bridge_ipv6(def, error))
+        goto fail;
     if (vb_link_set_up(def->bridge, error))
         return TRUE;
 fail:
@@ -270,15 +381,12 @@ fail:
     return FALSE;
 }
 
+/* IPv4 forwarding, and IPv6 forwarding for a network with an IPv6 subnet. */
 static gboolean
-enable_ip_forward(GError **error)
+enable_ip_forward(const VbNetworkDef *def, GError **error)
 {
-    g_autoptr(GError) local = NULL;
-
-    if (g_file_set_contents_full(IP_FORWARD, "1\n", -1, G_FILE_SET_CONTENTS_NONE, 0644, &local))
-        return TRUE;
-    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot enable %s: %s", IP_FORWARD, local->message);
-    return FALSE;
+    return write_sysctl(IP_FORWARD, "1\n", error) &&
+           (!vb_network_ipv6(def) || write_sysctl(IPV6_FORWARD, "1\n", error));
 }
 
 /* The definitions of the active networks, with @extra (starting) and without @skip (stopping). */
@@ -331,12 +439,13 @@ start_routed(VbConn *conn, NetState *st, const VbNetworkDef *def, GError **error
     g_autoptr(GPtrArray) defs = NULL;
     int mode = def->forward.mode;
 
-    if (!check_ipv4_only(def, error) || !check_addresses_free(def, error) || !make_bridge(def, error))
+    if (!check_families(def, error) || !check_addresses_free(def, error) || !check_ipv6_free(def, error) ||
+        !make_bridge(def, error))
         return FALSE;
     vb_dnsmasq_files_init(&files, st->state_dir, def->bridge);
     defs = active_defs(conn, def, NULL);
     if ((vb_dnsmasq_wanted(def) && !vb_dnsmasq_start(def, &files, error)) ||
-        ((mode == VB_NETWORK_FORWARD_NAT || mode == VB_NETWORK_FORWARD_ROUTE) && !enable_ip_forward(error)) ||
+        ((mode == VB_NETWORK_FORWARD_NAT || mode == VB_NETWORK_FORWARD_ROUTE) && !enable_ip_forward(def, error)) ||
         !vb_firewall_apply(defs, error)) {
         teardown(st, def);
         return FALSE;

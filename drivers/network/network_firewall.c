@@ -9,6 +9,21 @@
 #define NFT "nft"
 #define TABLE "inet virtbus"
 
+/* IPv6 is routed, never masqueraded (as libvirt): both directions pass for nat and route. */
+static void
+add_ipv6_rules(GString *fwd, const VbNetworkDef *def)
+{
+    const VbNetworkIpDef *ip = vb_network_ipv6(def);
+    g_autoptr(GInetAddressMask) mask = ip ? vb_ipv6_net_of(ip) : NULL;
+    g_autofree char *subnet = mask ? g_inet_address_mask_to_string(mask) : NULL;
+    int mode = def->forward.mode;
+
+    if (!subnet || (mode != VB_NETWORK_FORWARD_NAT && mode != VB_NETWORK_FORWARD_ROUTE))
+        return;
+    g_string_append_printf(fwd, "        iifname \"%s\" ip6 saddr %s accept\n", def->bridge, subnet);
+    g_string_append_printf(fwd, "        oifname \"%s\" ip6 daddr %s accept\n", def->bridge, subnet);
+}
+
 static gboolean
 add_network_rules(GString *fwd, GString *nat, const VbNetworkDef *def, GError **error)
 {
@@ -34,6 +49,7 @@ add_network_rules(GString *fwd, GString *nat, const VbNetworkDef *def, GError **
         g_string_append_printf(fwd, "        oifname \"%s\" ip daddr %s %saccept\n", def->bridge, subnet,
                                mode == VB_NETWORK_FORWARD_NAT ? "ct state related,established " : "");
     }
+    add_ipv6_rules(fwd, def);
     g_string_append_printf(fwd, "        iifname \"%s\" reject\n        oifname \"%s\" reject\n", def->bridge,
                            def->bridge);
     if (mode == VB_NETWORK_FORWARD_NAT && subnet) {

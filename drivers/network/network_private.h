@@ -18,6 +18,8 @@ gboolean vb_bridge_create(const char *name, const char *mac, guint mtu, gboolean
                           GError **error);
 gboolean vb_link_set_up(const char *name, GError **error);
 gboolean vb_link_add_ipv4(const char *name, const VbIpv4Net *net, GError **error);
+/* An IPv6 address usable at once (no duplicate address detection), as libvirt adds it. */
+gboolean vb_link_add_ipv6(const char *name, GInetAddress *addr, guint prefix, GError **error);
 gboolean vb_link_delete(const char *name, GError **error);
 /* Every IPv4 address of the host as (interface name, subnet), for overlap checks: a
  * GPtrArray of VbHostAddr. */
@@ -26,6 +28,13 @@ typedef struct {
     VbIpv4Net net;
 } VbHostAddr;
 GPtrArray *vb_host_ipv4_addrs(GError **error);
+/* Every IPv6 address of the host as (interface name, GInetAddressMask): a GPtrArray of
+ * VbHostAddr6. */
+typedef struct {
+    char *ifname;
+    GInetAddressMask *net;
+} VbHostAddr6;
+GPtrArray *vb_host_ipv6_addrs(GError **error);
 
 /* ---- network_dnsmasq.c ---- */
 
@@ -65,6 +74,12 @@ char *vb_firewall_ruleset(GPtrArray *defs, GError **error);
 
 /* The first IPv4 <ip> of @def, or NULL. */
 const VbNetworkIpDef *vb_network_ipv4(const VbNetworkDef *def);
+/* The first IPv6 <ip> of @def, or NULL. */
+const VbNetworkIpDef *vb_network_ipv6(const VbNetworkDef *def);
+/* The subnet @addr/@prefix as a mask (host bits cleared). */
+GInetAddressMask *vb_ipv6_mask_new(GInetAddress *addr, guint prefix);
+/* @ip's subnet as a mask (its network address and prefix), or NULL if it is not IPv6. */
+GInetAddressMask *vb_ipv6_net_of(const VbNetworkIpDef *ip);
 /* @ip's subnet; FALSE if it is not IPv4. */
 gboolean vb_ipv4_net_of(const VbNetworkIpDef *ip, VbIpv4Net *net);
 char *vb_ipv4_to_string(guint32 addr);

@@ -282,9 +282,14 @@ def test_overlaps_and_bad_input_are_refused_and_leave_nothing(start_daemon, netn
     assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML",
                       bad.replace("name='fixed'", "name='x,set:evil'"), contains="may hold only letters")
     assert link(netns, "vbnat6") is None
+    # IPv6: a subnet the host already has, and two IPv6 subnets at once
+    in_ns(netns, "ip", "-6", "addr", "add", "fd00:71::5/64", "dev", "hv0", "nodad")
     v6 = nat_xml(name="vnat7", bridge="vbnat7", prefix="10.70.0").replace(
-        "</network>", "<ip family='ipv6' address='fd00:70::1' prefix='64'/></network>")
-    assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML", v6, contains="only IPv4")
+        "</network>", "<ip family='ipv6' address='fd00:71::1' prefix='64'/></network>")
+    assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML", v6, contains="already in use by interface hv0")
+    two = v6.replace("fd00:71::1", "fd00:72::1").replace(
+        "</network>", "<ip family='ipv6' address='fd00:73::1' prefix='64'/></network>")
+    assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML", two, contains="more than one IPv6 address")
     assert link(netns, "vbnat7") is None
     assert nft_table(netns).count("masquerade") == 1
     d.call(first, NETWORK, "Destroy")
@@ -371,6 +376,63 @@ def test_a_dhcp_client_gets_a_lease_that_get_dhcp_leases_reports(start_daemon, n
     assert out.returncode == 0, out.stdout + out.stderr
     fixed = [tuple(x) for x in d.call(path, NETWORK, "GetDHCPLeases", "52:54:00:00:00:99", U(0))]
     assert [(x[5], x[7]) for x in fixed] == [("192.168.150.99", "fixed")]
+    d.call(path, NETWORK, "Destroy")
+
+
+def ipv6_addrs(netns, dev):
+    info = link(netns, dev)
+    return [(a["local"], a["prefixlen"], a.get("tentative", False)) for a in (info or {}).get("addr_info", [])
+            if a["family"] == "inet6" and a.get("scope") == "global"]
+
+
+def test_ipv6_subnet_routed_with_router_advertisements(start_daemon, netns, home, client_ns):
+    d = start_daemon()
+    xml = nat_xml().replace("<bridge name='vbnat0'/>", "<bridge name='vbnat0' stp='off'/>").replace(
+        "</network>", "<ip family='ipv6' address='fd00:74::1' prefix='64'/></network>")
+    path = define(d, xml)
+    d.call(path, NETWORK, "Create")
+    assert ipv6_addrs(netns, "vbnat0") == [("fd00:74::1", 64, False)]
+    with open(os.path.join(state_dir(home), "vbnat0.conf")) as f:
+        conf = f.read()
+    assert "enable-ra\ndhcp-range=fd00:74::,ra-only\n" in conf
+    assert "dhcp-range=192.168.150.10,192.168.150.100,255.255.255.0" in conf
+    table = nft_table(netns)
+    assert 'iifname "vbnat0" ip6 saddr fd00:74::/64 accept' in table
+    assert 'oifname "vbnat0" ip6 daddr fd00:74::/64 accept' in table
+    assert table.count("masquerade") == 1                   # IPv4 only: IPv6 is routed
+    assert in_ns(netns, "cat", "/proc/sys/net/ipv6/conf/all/forwarding").stdout.strip() == "1"
+    assert in_ns(netns, "cat", "/proc/sys/net/ipv6/conf/vbnat0/accept_ra").stdout.strip() == "0"
+
+    # a host on the bridge configures itself from dnsmasq's router advertisements (SLAAC)
+    in_ns(netns, "ip", "link", "set", "vbh0", "master", "vbnat0", "up")
+    in_ns(client_ns, "ip", "link", "set", "vbc0", "address", "52:54:00:77:88:aa", "up")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        got = [a for a in ipv6_addrs(client_ns, "vbc0") if a[0].startswith("fd00:74::")]
+        if got:
+            break
+        time.sleep(0.2)
+    assert got and got[0][1] == 64, got
+    out = in_ns(client_ns, "ip", "-6", "route", "show", "default")
+    assert "via fe80::" in out.stdout, out.stdout
+
+    d.call(path, NETWORK, "Destroy")
+    assert link(netns, "vbnat0") is None and nft_table(netns) is None
+
+
+def test_dhcpv6_ranges_and_hosts_reach_dnsmasq(start_daemon, netns, home):
+    d = start_daemon()
+    xml = nat_xml().replace("</network>", "<ip family='ipv6' address='fd00:75::1' prefix='64'><dhcp>"
+                                          "<range start='fd00:75::100' end='fd00:75::1ff'/>"
+                                          "<host id='0:1:0:1:2a:2b:2c:2d:52:54:0:1:2:3' name='six' ip='fd00:75::9'/>"
+                                          "</dhcp></ip></network>")
+    path = define(d, xml)
+    d.call(path, NETWORK, "Create")
+    with open(os.path.join(state_dir(home), "vbnat0.conf")) as f:
+        conf = f.read()
+    assert "enable-ra\ndhcp-range=fd00:75::100,fd00:75::1ff,64\n" in conf
+    assert "dhcp-host=id:0:1:0:1:2a:2b:2c:2d:52:54:0:1:2:3,[fd00:75::9],six\n" in conf
+    assert alive(dnsmasq_pid(home, "vbnat0"))               # dnsmasq took the config
     d.call(path, NETWORK, "Destroy")
 
 
