@@ -8,6 +8,7 @@ packages=(
   polkitd
   dnsmasq-base nftables  # virtual networks (drivers/network)
   libudev-dev udev pci.ids umockdev gir1.2-umockdev-1.0 libumockdev-dev  # drivers/nodedev and its mocked-sysfs tests
+  e2fsprogs util-linux mount  # fs storage pools: mkfs, blkid, losetup, (u)mount, unshare, nsenter
   xz-utils cpio  # the test guest (../shared/guest): an uncompressed vmlinux, a reproducible initrd
 )
 missing=()

@@ -16,7 +16,6 @@
 
 /* libvirt's virStoragePoolCreateFlags and virStoragePoolBuildFlags */
 enum { POOL_CREATE_WITH_BUILD = 1 << 0, POOL_CREATE_OVERWRITE = 1 << 1, POOL_CREATE_NO_OVERWRITE = 1 << 2 };
-enum { POOL_BUILD_NO_OVERWRITE = 1 << 2, POOL_BUILD_OVERWRITE = 1 << 3 };
 #define POOL_XML_INACTIVE 1
 #define POOL_DEFINE_VALIDATE 1
 
@@ -275,7 +274,7 @@ parse_pool(const char *xml, GError **error)
 {
     g_autoptr(VbStoragePoolDef) def = vb_storage_pool_def_parse(xml, 0, error);
 
-    if (def && def->type != VB_STORAGE_POOL_DIR) {
+    if (def && def->type != VB_STORAGE_POOL_DIR && def->type != VB_STORAGE_POOL_FS) {
         vb_set_error(error, VB_ERR_INTERNAL_ERROR, "missing backend for pool type %d (%s)", (int)def->type,
                      vb_storage_pool_type_to_string(def->type));
         return NULL;
@@ -284,10 +283,54 @@ parse_pool(const char *xml, GError **error)
         vb_set_error(error, VB_ERR_XML_ERROR, "storage pool target path '%s' must be absolute", def->target_path);
         return NULL;
     }
+    if (def && def->type == VB_STORAGE_POOL_FS && !vb_fs_pool_check_def(def, error))
+        return NULL;
     return g_steal_pointer(&def);
 }
 
-/* libvirt's duplicate rules: a name belongs to one UUID, and two dir pools never share a path. */
+/* ---- the backends: dir, and fs (a mounted device) ---- */
+
+static gboolean
+pool_build(const VbStoragePoolDef *def, guint build_flags, GError **error)
+{
+    return def->type == VB_STORAGE_POOL_FS ? vb_fs_pool_build(def, build_flags, error)
+                                           : vb_dir_pool_build(def, build_flags, error);
+}
+
+/* Create's OVERWRITE / NO_OVERWRITE as Build's. */
+static guint
+build_flags_of_create(guint flags)
+{
+    return ((flags & POOL_CREATE_OVERWRITE) ? VB_POOL_BUILD_OVERWRITE : 0) |
+           ((flags & POOL_CREATE_NO_OVERWRITE) ? VB_POOL_BUILD_NO_OVERWRITE : 0);
+}
+
+static gboolean
+pool_mount(const VbStoragePoolDef *def, GError **error)
+{
+    return def->type != VB_STORAGE_POOL_FS || vb_fs_pool_mount(def, error);
+}
+
+static void
+pool_unmount_quietly(const VbStoragePoolDef *def)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (def->type == VB_STORAGE_POOL_FS && !vb_fs_pool_unmount(def, &error))
+        g_warning("storage pool '%s': %s", def->name, error->message);
+}
+
+/* Two fs pools on one device would mount it twice. */
+static gboolean
+same_device(const VbStoragePoolDef *a, const VbStoragePoolDef *b)
+{
+    return a->type == VB_STORAGE_POOL_FS && b->type == VB_STORAGE_POOL_FS && a->source.devices->len &&
+           b->source.devices->len &&
+           g_str_equal(g_ptr_array_index(a->source.devices, 0), g_ptr_array_index(b->source.devices, 0));
+}
+
+/* libvirt's duplicate rules: a name belongs to one UUID, and two pools never share a path (nor
+ * two fs pools a device). */
 static gboolean
 check_duplicate(VbConn *conn, const VbStoragePoolDef *def, gboolean live, VbStoragePoolObj **found,
                 GError **error)
@@ -313,7 +356,8 @@ check_duplicate(VbConn *conn, const VbStoragePoolDef *def, gboolean live, VbStor
     }
     for (guint i = 0; i < all->len; i++) {
         VbStoragePoolObj *other = g_ptr_array_index(all, i);
-        if (other != pool && g_strcmp0(other->def->target_path, def->target_path) == 0) {
+        if (other != pool && (g_strcmp0(other->def->target_path, def->target_path) == 0 ||
+                              same_device(other->def, def))) {
             vb_set_error(error, VB_ERR_OPERATION_FAILED, "Storage source conflict with pool: '%s'",
                          other->def->name);
             return FALSE;
@@ -393,10 +437,14 @@ static gboolean
 start_pool_now(VbConn *conn, VbStoragePoolObj *pool, VbPresence presence, GError **error)
 {
     VbPoolSizes sizes = { 0 };
-    g_autoptr(GPtrArray) defs = vb_dir_pool_scan(pool->def->target_path, &sizes, error);
+    g_autoptr(GPtrArray) defs = NULL;
 
-    if (!defs)
+    if (!pool_mount(pool->def, error))
         return FALSE;
+    if (!(defs = vb_dir_pool_scan(pool->def->target_path, &sizes, error))) {
+        pool_unmount_quietly(pool->def);
+        return FALSE;
+    }
     mark_started(conn, pool, defs, &sizes, presence);
     return TRUE;
 }
@@ -465,7 +513,7 @@ vb_storage_pool_create_xml(VbConn *conn, const char *xml, guint flags, GError **
         return NULL;
     }
     if (((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_OVERWRITE | POOL_CREATE_NO_OVERWRITE)) &&
-         !vb_dir_pool_build(def, 0, error)) ||
+         !pool_build(def, build_flags_of_create(flags), error)) ||
         !vb_dir_pool_check(def->target_path, error))
         return NULL;
     pool = vb_pool_obj_new(g_steal_pointer(&def));
@@ -480,14 +528,14 @@ vb_storage_pool_create_xml(VbConn *conn, const char *xml, guint flags, GError **
 gboolean
 vb_storage_pool_build(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError **error)
 {
-    if (!vb_check_flags(flags, POOL_BUILD_NO_OVERWRITE | POOL_BUILD_OVERWRITE, "virStoragePoolBuild", error) ||
+    if (!vb_check_flags(flags, VB_POOL_BUILD_NO_OVERWRITE | VB_POOL_BUILD_OVERWRITE, "virStoragePoolBuild", error) ||
         !storage_check_active(pool, FALSE, error) || !storage_check_idle(conn, pool, error))
         return FALSE;
-    if ((flags & POOL_BUILD_NO_OVERWRITE) && (flags & POOL_BUILD_OVERWRITE)) {
+    if ((flags & VB_POOL_BUILD_NO_OVERWRITE) && (flags & VB_POOL_BUILD_OVERWRITE)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "Overwrite and no overwrite flags are mutually exclusive");
         return FALSE;
     }
-    if (!vb_dir_pool_build(pool->def, flags, error))
+    if (!pool_build(pool->def, flags, error))
         return FALSE;
     emit_pool(conn, pool, VB_POOL_EVENT_CREATED, VB_PRESENCE_SAME);
     return TRUE;
@@ -503,6 +551,8 @@ static void
 create_done(StorageJob *job, VbStoragePoolObj *pool, GError *error)
 {
     if (error) {
+        if (pool)
+            pool_unmount_quietly(pool->def);
         g_task_return_error(job->task, g_error_copy(error));
         return;
     }
@@ -519,7 +569,8 @@ vb_storage_pool_create_async(VbConn *conn, VbStoragePoolObj *pool, guint flags, 
     if (!check_create_flags(flags, "virStoragePoolCreate", &error) ||
         !storage_check_active(pool, FALSE, &error) || !storage_check_idle(conn, pool, &error) ||
         ((flags & (POOL_CREATE_WITH_BUILD | POOL_CREATE_OVERWRITE | POOL_CREATE_NO_OVERWRITE)) &&
-         !vb_dir_pool_build(pool->def, 0, &error))) {
+         !pool_build(pool->def, build_flags_of_create(flags), &error)) ||
+        !pool_mount(pool->def, &error)) {
         g_task_return_error(task, error);
         g_object_unref(task);
         return;
@@ -549,7 +600,8 @@ vb_storage_pool_delete(VbConn *conn, VbStoragePoolObj *pool, guint flags, GError
 gboolean
 vb_storage_pool_destroy(VbConn *conn, VbStoragePoolObj *pool, GError **error)
 {
-    if (!storage_check_active(pool, TRUE, error) || !storage_check_idle(conn, pool, error))
+    if (!storage_check_active(pool, TRUE, error) || !storage_check_idle(conn, pool, error) ||
+        (pool->def->type == VB_STORAGE_POOL_FS && !vb_fs_pool_unmount(pool->def, error)))
         return FALSE;
     stop_pool(conn, pool);
     emit_pool(conn, pool, VB_POOL_EVENT_STOPPED, pool->persistent ? VB_PRESENCE_SAME : VB_PRESENCE_GONE);

@@ -61,6 +61,19 @@ gboolean vb_dir_vol_resize(const VbStorageVolDef *def, guint64 capacity, guint f
 gboolean vb_dir_vol_wipe(const VbStorageVolDef *def, GError **error);
 gboolean vb_dir_vol_delete(const char *path, GError **error);
 
+/* ---- storage_fs.c: the fs backend (blocking) ---- */
+
+/* libvirt's virStoragePoolBuildFlags */
+enum { VB_POOL_BUILD_NO_OVERWRITE = 1 << 2, VB_POOL_BUILD_OVERWRITE = 1 << 3 };
+
+/* A source device (absolute path) and a plain file system name. */
+gboolean vb_fs_pool_check_def(const VbStoragePoolDef *def, GError **error);
+/* The target directory and, with a build flag, the file system on the device. */
+gboolean vb_fs_pool_build(const VbStoragePoolDef *def, guint flags, GError **error);
+/* Mounts the device on the target unless something is mounted there already. */
+gboolean vb_fs_pool_mount(const VbStoragePoolDef *def, GError **error);
+gboolean vb_fs_pool_unmount(const VbStoragePoolDef *def, GError **error);
+
 /* libvirt's virStorageVolCreateFlags / virStorageVolResizeFlags */
 enum { VB_VOL_CREATE_PREALLOC_METADATA = 1 << 0 };
 enum { VB_VOL_RESIZE_ALLOCATE = 1 << 0, VB_VOL_RESIZE_DELTA = 1 << 1, VB_VOL_RESIZE_SHRINK = 1 << 2 };
