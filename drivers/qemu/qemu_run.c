@@ -906,7 +906,7 @@ on_reattached(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path)
+qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled)
 {
     QemuRun *run = run_new(conn, dom, dom->id);
     VbQemuProcessConfig process = {
@@ -919,6 +919,7 @@ qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_
 
     g_free(run->monitor_path);
     run->monitor_path = g_strdup(monitor_path);
+    run->relabeled = relabeled;
     qemu_priv(conn)->recovering++;
     if (!pid_runs_domain(pid, dom->def->uuid)) {
         g_message("domain %s: QEMU (pid %d) is gone", dom->def->name, (int)pid);

@@ -3,6 +3,7 @@
  *
  *   <domstatus state='1' reason='1' pid='4242' monitor='/run/virtbus/qemu/domain-1.monitor'>
  *     <domain type='kvm' id='1'>...the live definition...</domain>
+ *     <relabel path='/var/lib/images/a.img' uid='0' gid='0'/>   (files to give back at stop)
  *   </domstatus>
  */
 #include <glib/gstdio.h>
@@ -31,6 +32,7 @@ qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run)
                (int)vb_qemu_process_get_pid(run->proc), monitor);
     buf.indent += 2;
     vb_domain_def_format_buf(&buf, dom->def, dom->id, VB_DOMAIN_XML_SECURE);
+    qemu_user_relabel_format(run->relabeled, &buf);
     buf.indent -= 2;
     vb_buf_add(&buf, "</domstatus>\n");
     xml = vb_buf_steal(&buf);
@@ -100,7 +102,7 @@ load_status(VbConn *conn, const char *path)
     vb_domain_obj_set_state(dom, state, reason);
     dom->started_at = g_get_monotonic_time();
     qemu_priv(conn)->next_dom_id = MAX(qemu_priv(conn)->next_dom_id, id + 1);
-    qemu_run_reattach(conn, dom, pid, monitor);
+    qemu_run_reattach(conn, dom, pid, monitor, qemu_user_relabel_parse(root));
 }
 
 void

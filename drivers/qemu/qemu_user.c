@@ -214,6 +214,40 @@ qemu_user_restore(GArray *relabeled)
     g_array_unref(relabeled);
 }
 
+void
+qemu_user_relabel_format(GArray *relabeled, VbBuf *buf)
+{
+    for (guint i = 0; relabeled && i < relabeled->len; i++) {
+        const Relabel *relabel = &g_array_index(relabeled, Relabel, i);
+        g_autofree char *path = vb_xml_escape(relabel->path);
+
+        vb_buf_add(buf, "<relabel path='%s' uid='%u' gid='%u'/>\n", path, (guint)relabel->uid, (guint)relabel->gid);
+    }
+}
+
+GArray *
+qemu_user_relabel_parse(xmlNodePtr parent)
+{
+    GArray *relabeled = g_array_new(FALSE, TRUE, sizeof(Relabel));
+
+    g_array_set_clear_func(relabeled, relabel_clear);
+    for (xmlNodePtr node = parent->children; node; node = node->next) {
+        g_autofree char *path = NULL;
+        int uid = -1, gid = -1;
+        Relabel relabel;
+
+        if (node->type != XML_ELEMENT_NODE || !xmlStrEqual(node->name, (const xmlChar *)"relabel") ||
+            !(path = vb_xml_prop(node, "path")) || !g_path_is_absolute(path) ||
+            !vb_xml_prop_int(node, "uid", VB_XML_REQUIRED, &uid, NULL) ||
+            !vb_xml_prop_int(node, "gid", VB_XML_REQUIRED, &gid, NULL) ||
+            uid < 0 || gid < 0)
+            continue;
+        relabel = (Relabel){ g_steal_pointer(&path), (uid_t)uid, (gid_t)gid };
+        g_array_append_val(relabeled, relabel);
+    }
+    return relabeled;
+}
+
 /* ---- the monitor socket ---- */
 
 int

@@ -609,6 +609,10 @@ def test_qemu_runs_as_the_configured_user_and_files_are_given_back(virtbusd_fact
     assert os.stat(copy["vmlinux"]).st_uid == nobody.pw_uid
     assert os.stat(serial_log(home, "tg")).st_uid == nobody.pw_uid
     wait_serial(home, "tg", "TEST-GUEST READY")
+    # a daemon restart in between: the new daemon learns from the status file what to give back
+    assert d.stop() == 0
+    d = virtbusd_factory(env={k: v for k, v in home.items() if k != "root"})
+    assert os.stat(copy["vmlinux"]).st_uid == nobody.pw_uid
     d.call(path, DOMAIN, "Destroy", U(0))
     assert os.stat(copy["vmlinux"]).st_uid == 0 and os.stat(copy["initrd"]).st_uid == 0
     assert os.stat(serial_log(home, "tg")).st_uid == 0
