@@ -319,6 +319,17 @@ typedef struct {
     void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_memory_stats_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_get_stats_async)(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
+    /* Calls a guest agent answers: GetHostname's task returns a string, FSFreeze's and
+     * FSThaw's a g_malloc'd guint (the number of file systems), the others a boolean. */
+    void (*domain_get_hostname_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_set_time_async)(VbConn *conn, VbDomainObj *dom, gint64 seconds, guint nseconds, guint flags,
+                                  GTask *task);
+    void (*domain_fs_freeze_async)(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                                   GTask *task);
+    void (*domain_fs_thaw_async)(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                                 GTask *task);
+    void (*domain_fs_trim_async)(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum,
+                                 guint flags, GTask *task);
     /* A client left the bus (@name: its unique name): its AUTODESTROY guests go. */
     void (*client_gone)(VbConn *conn, const char *name);
     void (*domain_attach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);

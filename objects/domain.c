@@ -306,6 +306,16 @@ domain_set_metadata(VbCall *call, GVariant *args, GError **error)
     return g_variant_new("()");
 }
 
+static void
+hostname_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *hostname = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, hostname ? g_variant_new("(s)", hostname) : NULL, error);
+}
+
 static GVariant *
 domain_get_hostname(VbCall *call, GVariant *args, GError **error)
 {
@@ -313,6 +323,8 @@ domain_get_hostname(VbCall *call, GVariant *args, GError **error)
     g_autofree char *hostname = NULL;
 
     g_variant_get(args, "(u)", &flags);
+    if (ASYNC_POINTER(call, domain_get_hostname, hostname_done, flags))
+        return NULL;
     hostname = CALL(call, domain_get_hostname, "virDomainGetHostname", error, flags);
     return hostname ? g_variant_new("(s)", hostname) : NULL;
 }
@@ -870,6 +882,16 @@ domain_core_dump(VbCall *call, GVariant *args, GError **error)
     return EMPTY_REPLY(CALL(call, domain_core_dump, "virDomainCoreDumpWithFormat", error, to, format, flags));
 }
 
+static void
+fs_count_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree guint *count = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, count ? g_variant_new("(u)", *count) : NULL, error);
+}
+
 /* FSFreeze and FSThaw: "(asu)" in, the number of filesystems changed out. */
 static GVariant *
 domain_fs_freeze_thaw(VbCall *call, GVariant *args, gboolean freeze, GError **error)
@@ -879,6 +901,9 @@ domain_fs_freeze_thaw(VbCall *call, GVariant *args, gboolean freeze, GError **er
     gboolean ok;
 
     g_variant_get(args, "(^a&su)", &mountpoints, &flags);
+    if (freeze ? ASYNC_POINTER(call, domain_fs_freeze, fs_count_done, (const char *const *)mountpoints, flags)
+               : ASYNC_POINTER(call, domain_fs_thaw, fs_count_done, (const char *const *)mountpoints, flags))
+        return NULL;
     if (freeze)
         ok = CALL(call, domain_fs_freeze, "virDomainFSFreeze", error, mountpoints, flags, &count);
     else
@@ -906,6 +931,8 @@ domain_fs_trim(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&stu)", &mountpoint, &minimum, &flags);
+    if (ASYNC(call, domain_fs_trim, *mountpoint ? mountpoint : NULL, minimum, flags))
+        return NULL;
     return EMPTY_REPLY(CALL(call, domain_fs_trim, "virDomainFSTrim", error, *mountpoint ? mountpoint : NULL, minimum,
                             flags));
 }
@@ -964,6 +991,8 @@ domain_set_time(VbCall *call, GVariant *args, GError **error)
     guint nseconds, flags;
 
     g_variant_get(args, "(tuu)", &seconds, &nseconds, &flags);
+    if (ASYNC(call, domain_set_time, (gint64)seconds, nseconds, flags))
+        return NULL;
     return EMPTY_REPLY(CALL(call, domain_set_time, "virDomainSetTime", error, (gint64)seconds, nseconds, flags));
 }
 

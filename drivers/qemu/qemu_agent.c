@@ -317,3 +317,196 @@ qemu_agent_handle_event(QemuRun *run, VbDomainObj *dom, JsonObject *data)
     vb_conn_emit(run->conn, VB_EVENT_DOMAIN_AGENT, run->uuid, state, 2 /* the channel's doing */,
                  VB_PRESENCE_SAME);
 }
+
+/* ---- calls answered by the agent ---- */
+
+/* Turns the agent's "return" value into the caller's result (set *result, or fail). */
+typedef gboolean (*AgentReplyFunc)(JsonNode *reply, gpointer *result, GError **error);
+
+typedef struct {
+    VbConn *conn;
+    char *uuid;
+    GTask *outer;            /* the caller's */
+    GTask *task;             /* the job's, answered by qemu_job_end */
+    AgentReplyFunc convert;
+    gpointer result;
+    GDestroyNotify result_free;
+} AgentJob;
+
+static void
+on_agent_job_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    AgentJob *job = user_data;
+    GError *error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error))
+        g_task_return_error(job->outer, error);
+    else if (job->convert)
+        g_task_return_pointer(job->outer, g_steal_pointer(&job->result), job->result_free);
+    else
+        g_task_return_boolean(job->outer, TRUE);
+    g_object_unref(job->outer);
+    g_free(job->uuid);
+    g_free(job);
+}
+
+static void
+on_agent_reply(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    AgentJob *job = user_data;
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply = qemu_agent_execute_finish(result, &error);
+
+    if (reply && job->convert)
+        job->convert(reply, &job->result, &error);
+    qemu_job_end(qemu_run_lookup(job->conn, job->uuid), job->task, error);
+}
+
+/* Runs @command in @dom's guest as a job; @convert (NULL: an empty reply) builds the result. */
+static void
+agent_call(VbConn *conn, VbDomainObj *dom, const char *command, JsonObject *args, AgentReplyFunc convert,
+           GDestroyNotify result_free, GTask *task)
+{
+    g_autofree char *channel_dir = qemu_channel_dir(conn, dom->def);
+    g_autofree char *socket = qemu_agent_socket(dom->def, channel_dir);
+    AgentJob *job;
+    GError *error = NULL;
+    QemuRun *run;
+
+    if (!(run = qemu_job_begin_active(conn, dom, &error))) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    job = g_new0(AgentJob, 1);
+    job->conn = conn;
+    job->uuid = g_strdup(dom->def->uuid);
+    job->outer = task;
+    job->task = g_task_new(NULL, NULL, on_agent_job_done, job);
+    job->convert = convert;
+    job->result_free = result_free;
+    if (!socket)
+        vb_set_error(&error, VB_ERR_ARGUMENT_UNSUPPORTED, "%s", "QEMU guest agent is not configured");
+    else if (run->agent_state == 2)
+        vb_set_error(&error, VB_ERR_AGENT_UNRESPONSIVE, "%s", "QEMU guest agent is not connected");
+    else if (dom->state == VB_DOMAIN_PAUSED)
+        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "%s", "domain is not running");
+    if (error) {
+        qemu_job_end(run, job->task, error);
+        return;
+    }
+    qemu_agent_execute(socket, command, args, TRUE, on_agent_reply, job);
+}
+
+static gboolean
+reply_hostname(JsonNode *reply, gpointer *result, GError **error)
+{
+    JsonObject *obj = JSON_NODE_HOLDS_OBJECT(reply) ? json_node_get_object(reply) : NULL;
+    const char *name = obj ? json_object_get_string_member_with_default(obj, "host-name", NULL) : NULL;
+
+    if (!name) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "%s", "malformed return value from the guest agent: no host-name");
+        return FALSE;
+    }
+    *result = g_strdup(name);
+    return TRUE;
+}
+
+/* guest-fsfreeze-*: the number of file systems, boxed. */
+static gboolean
+reply_count(JsonNode *reply, gpointer *result, GError **error)
+{
+    if (!JSON_NODE_HOLDS_VALUE(reply) || json_node_get_value_type(reply) != G_TYPE_INT64 ||
+        json_node_get_int(reply) < 0 || json_node_get_int(reply) > G_MAXUINT) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "%s", "malformed return value from the guest agent: not a count");
+        return FALSE;
+    }
+    *result = g_memdup2(&(guint){ (guint)json_node_get_int(reply) }, sizeof(guint));
+    return TRUE;
+}
+
+void
+qemu_domain_get_hostname_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    GError *error = NULL;
+
+    /* the agent is the QEMU driver's only source (VIR_DOMAIN_GET_HOSTNAME_AGENT, or none) */
+    if (!vb_check_flags(flags, VB_GET_HOSTNAME_AGENT, "virDomainGetHostname", &error)) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    agent_call(conn, dom, "guest-get-host-name", NULL, reply_hostname, g_free, task);
+}
+
+void
+qemu_domain_set_time_async(VbConn *conn, VbDomainObj *dom, gint64 seconds, guint nseconds, guint flags,
+                           GTask *task)
+{
+    g_autoptr(JsonObject) args = NULL;
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, VB_SET_TIME_SYNC, "virDomainSetTime", &error) ||
+        (!(flags & VB_SET_TIME_SYNC) && (seconds < 0 || nseconds >= G_USEC_PER_SEC * 1000 ||
+                                         seconds > G_MAXINT64 / 1000000000 - 1))) {
+        if (!error)
+            vb_set_error(&error, VB_ERR_INVALID_ARG, "Time '%" G_GINT64_FORMAT "' is too big for the guest agent",
+                         seconds);
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    /* SYNC: the guest sets its clock from its own RTC */
+    if (!(flags & VB_SET_TIME_SYNC)) {
+        args = json_object_new();
+        json_object_set_int_member(args, "time", seconds * 1000000000 + nseconds);
+    }
+    agent_call(conn, dom, "guest-set-time", args, NULL, NULL, task);
+}
+
+void
+qemu_domain_fs_freeze_async(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                            gboolean freeze, GTask *task)
+{
+    g_autoptr(JsonObject) args = NULL;
+    GError *error = NULL;
+
+    if (vb_check_flags(flags, 0, freeze ? "virDomainFSFreeze" : "virDomainFSThaw", &error) && !freeze &&
+        mountpoints && mountpoints[0])
+        vb_set_error(&error, VB_ERR_ARGUMENT_UNSUPPORTED, "%s", "thawing chosen mount points is not supported");
+    if (error) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    if (freeze && mountpoints && mountpoints[0]) {
+        JsonArray *list = json_array_new();
+        args = json_object_new();
+        for (guint i = 0; mountpoints[i]; i++)
+            json_array_add_string_element(list, mountpoints[i]);
+        json_object_set_array_member(args, "mountpoints", list);
+    }
+    agent_call(conn, dom, freeze ? (args ? "guest-fsfreeze-freeze-list" : "guest-fsfreeze-freeze")
+                                 : "guest-fsfreeze-thaw",
+               args, reply_count, g_free, task);
+}
+
+void
+qemu_domain_fs_trim_async(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum, guint flags,
+                          GTask *task)
+{
+    g_autoptr(JsonObject) args = json_object_new();
+    GError *error = NULL;
+
+    if (vb_check_flags(flags, 0, "virDomainFSTrim", &error) && mountpoint)
+        vb_set_error(&error, VB_ERR_ARGUMENT_UNSUPPORTED, "%s", "Specifying mount point is not supported for now");
+    else if (!error && minimum > G_MAXINT64)
+        vb_set_error(&error, VB_ERR_INVALID_ARG, "%s", "minimum is too large");
+    if (error) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    json_object_set_int_member(args, "minimum", (gint64)minimum);
+    agent_call(conn, dom, "guest-fstrim", args, NULL, NULL, task);
+}

@@ -95,6 +95,18 @@ qemu_get_hostname(VbConn *conn, GError **error)
     return g_strdup(g_get_host_name());
 }
 
+static void
+fs_freeze_async(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags, GTask *task)
+{
+    qemu_domain_fs_freeze_async(conn, dom, mountpoints, flags, TRUE, task);
+}
+
+static void
+fs_thaw_async(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags, GTask *task)
+{
+    qemu_domain_fs_freeze_async(conn, dom, mountpoints, flags, FALSE, task);
+}
+
 const VbDriver vb_qemu_driver = {
     .name = "QEMU",
     .type = "QEMU",
@@ -128,6 +140,11 @@ const VbDriver vb_qemu_driver = {
     .domain_set_metadata = qemu_domain_set_metadata,
     .domain_rename = qemu_domain_rename,
     .client_gone = qemu_client_gone,
+    .domain_get_hostname_async = qemu_domain_get_hostname_async,
+    .domain_set_time_async = qemu_domain_set_time_async,
+    .domain_fs_freeze_async = fs_freeze_async,
+    .domain_fs_thaw_async = fs_thaw_async,
+    .domain_fs_trim_async = qemu_domain_fs_trim_async,
     .domain_attach_device_async = qemu_domain_attach_device_async,
     .domain_detach_device_async = qemu_domain_detach_device_async,
     .domain_create_xml_async = qemu_domain_create_xml_async,

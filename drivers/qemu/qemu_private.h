@@ -112,6 +112,15 @@ void qemu_agent_execute(const char *socket_path, const char *command, JsonObject
                         GAsyncReadyCallback callback, gpointer user_data);
 /* The command's "return" value. */
 JsonNode *qemu_agent_execute_finish(GAsyncResult *result, GError **error);
+/* Calls answered by the agent, as jobs on the domain. GetHostname's task returns the name,
+ * FSFreeze/FSThaw's a g_malloc'd guint count, the others a boolean. */
+void qemu_domain_get_hostname_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+void qemu_domain_set_time_async(VbConn *conn, VbDomainObj *dom, gint64 seconds, guint nseconds, guint flags,
+                                GTask *task);
+void qemu_domain_fs_freeze_async(VbConn *conn, VbDomainObj *dom, const char *const *mountpoints, guint flags,
+                                 gboolean freeze, GTask *task);
+void qemu_domain_fs_trim_async(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum, guint flags,
+                               GTask *task);
 
 /* qemu_tap.c */
 /* A new tap (named @target_dev, or vnetN when NULL) with the host side of @guest_mac, up and
@@ -120,7 +129,8 @@ int qemu_tap_open(const char *bridge, const char *target_dev, const char *guest_
 void qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);
-void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path);
+/* Takes over a QEMU left running; @relabeled (taken, may be NULL): its files to give back. */
+void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled);
 gboolean qemu_recovering(VbConn *conn);
 
 /* Jobs for the driver's other files. One job runs per domain at a time. A job that waits on
@@ -232,5 +242,9 @@ void qemu_user_set_credentials(VbConn *conn, VbQemuProcessConfig *process);
 GArray *qemu_user_relabel(VbConn *conn, const VbDomainDef *def, GError **error);
 /* Gives the files back to their owners and frees @relabeled (may be NULL). */
 void qemu_user_restore(GArray *relabeled);
+/* The list as <relabel path= uid= gid=/> elements of the status file, and back: a restarted
+ * daemon still gives the files back when the guest stops. */
+void qemu_user_relabel_format(GArray *relabeled, VbBuf *buf);
+GArray *qemu_user_relabel_parse(xmlNodePtr parent);
 /* The QMP socket at @path, listening, for QEMU to inherit. */
 int qemu_monitor_listen(const char *path, GError **error);

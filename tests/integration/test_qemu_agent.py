@@ -2,8 +2,13 @@
 when asked for or (by default) when the guest has an agent channel, the ACPI power button
 otherwise or when asked for, and the power button again when a default shutdown finds the agent
 silent. The test guest's agent prints which way it was asked to go ("POWEROFF agent")."""
+import json
 import os
+import socket
+import threading
 import time
+
+import dbus
 
 import pytest
 
@@ -84,3 +89,88 @@ def test_silent_agent_fails_or_falls_back_to_acpi(qemu, guest, home):
     qemu.call(path, DOMAIN, "Shutdown", U(0))
     wait_serial(home, "tg", "TEST-GUEST POWEROFF acpi-button")
     wait_for(lambda: state(qemu, path)[0] == 5, 60, "the guest to be shut off")
+
+
+# ---- calls the agent answers ----
+
+def test_agent_calls_reach_the_guests_own_agent(qemu, guest, home):
+    path = agent_guest(qemu, guest, home)
+    # the test guest's agent knows a few commands: others come back as its own error
+    assert_dbus_error(qemu.call, path, DOMAIN, "GetHostname", U(0),
+                      contains="unable to execute QEMU agent command 'guest-get-host-name'")
+    assert state(qemu, path)[0] == 1
+
+
+def test_agent_calls_without_an_agent_are_refused(qemu, guest, home):
+    path = agent_guest(qemu, guest, home, channel=False)
+    for method, args in (("GetHostname", (U(0),)), ("FSThaw", (dbus.Array([], signature="s"), U(0))),
+                         ("SetTime", (dbus.UInt64(1), U(0), U(0))), ("FSTrim", ("", dbus.UInt64(0), U(0)))):
+        assert_dbus_error(qemu.call, path, DOMAIN, method, *args, contains="QEMU guest agent is not configured")
+    assert_dbus_error(qemu.call, path, DOMAIN, "FSTrim", "/", dbus.UInt64(0), U(0),
+                      contains="Specifying mount point is not supported")
+
+
+class FakeAgent(threading.Thread):
+    """Answers on the agent channel's socket in place of the guest: the sync, then each command
+    from @answers (command name -> the JSON reply line)."""
+
+    def __init__(self, path, answers):
+        super().__init__(daemon=True)
+        self.answers, self.commands = answers, []
+        if os.path.exists(path):
+            os.unlink(path)           # QEMU's listening socket: the daemon now reaches us instead
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rwb") as f:
+                sync = json.loads(f.readline())
+                f.write(b"\xff" + json.dumps({"return": sync["arguments"]["id"]}).encode() + b"\n")
+                f.flush()
+                command = json.loads(f.readline())
+                self.commands.append(command)
+                f.write(self.answers[command["execute"]].encode() + b"\n")
+                f.flush()
+
+
+def test_agent_calls_and_their_replies(qemu, guest, home):
+    sock = os.path.join(home["root"], "agent.sock")
+    channel = AGENT_CHANNEL.replace("<target", "<source mode='bind' path='%s'/><target" % sock)
+    xml = guest_xml(guest, home).replace("<memballoon model='none'/>", "<memballoon model='none'/>" + channel)
+    path = define(qemu, xml.replace("console=ttyS0 quiet", "console=ttyS0 quiet tg.agent=0"))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    agent = FakeAgent(sock, {
+        "guest-get-host-name": '{"return": {"host-name": "fakehost"}}',
+        "guest-set-time": '{"return": {}}',
+        "guest-fsfreeze-freeze": '{"return": 3}',
+        "guest-fsfreeze-freeze-list": '{"return": 2}',
+        "guest-fsfreeze-thaw": '{"return": 3}',
+        "guest-fstrim": '{"error": {"class": "GenericError", "desc": "fstrim is not allowed here"}}',
+    })
+    try:
+        assert str(qemu.call(path, DOMAIN, "GetHostname", U(0))) == "fakehost"
+        qemu.call(path, DOMAIN, "SetTime", dbus.UInt64(1700000000), U(5), U(0))
+        qemu.call(path, DOMAIN, "SetTime", dbus.UInt64(0), U(0), U(1))              # SYNC: from the RTC
+        assert int(qemu.call(path, DOMAIN, "FSFreeze", dbus.Array([], signature="s"), U(0))) == 3
+        assert int(qemu.call(path, DOMAIN, "FSFreeze", ["/", "/home"], U(0))) == 2
+        assert int(qemu.call(path, DOMAIN, "FSThaw", dbus.Array([], signature="s"), U(0))) == 3
+        assert_dbus_error(qemu.call, path, DOMAIN, "FSTrim", "", dbus.UInt64(4096), U(0),
+                          contains="unable to execute QEMU agent command 'guest-fstrim': fstrim is not allowed here")
+        assert agent.commands == [
+            {"execute": "guest-get-host-name"},
+            {"execute": "guest-set-time", "arguments": {"time": 1700000000000000005}},
+            {"execute": "guest-set-time"},
+            {"execute": "guest-fsfreeze-freeze"},
+            {"execute": "guest-fsfreeze-freeze-list", "arguments": {"mountpoints": ["/", "/home"]}},
+            {"execute": "guest-fsfreeze-thaw"},
+            {"execute": "guest-fstrim", "arguments": {"minimum": 4096}},
+        ]
+    finally:
+        agent.sock.close()
