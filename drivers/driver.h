@@ -330,6 +330,15 @@ typedef struct {
                                  GTask *task);
     void (*domain_fs_trim_async)(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum,
                                  guint flags, GTask *task);
+    /* the task returns a g_malloc'd gint64: the guest's time in ns since the epoch */
+    void (*domain_get_time_async)(VbConn *conn, VbDomainObj *dom, GTask *task);
+    /* the task returns a GPtrArray of VbFSInfo */
+    void (*domain_get_fs_info_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    /* the task returns a GPtrArray of VbDomainInterface */
+    void (*domain_interface_addresses_async)(VbConn *conn, VbDomainObj *dom, guint source, guint flags,
+                                             GTask *task);
+    void (*domain_set_user_password_async)(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
+                                           guint flags, GTask *task);
     /* A client left the bus (@name: its unique name): its AUTODESTROY guests go. */
     void (*client_gone)(VbConn *conn, const char *name);
     void (*domain_attach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);

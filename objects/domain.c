@@ -329,6 +329,17 @@ domain_get_hostname(VbCall *call, GVariant *args, GError **error)
     return hostname ? g_variant_new("(s)", hostname) : NULL;
 }
 
+static void
+time_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree gint64 *ns = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, ns ? g_variant_new("((tu))", (guint64)(*ns / 1000000000), (guint)(*ns % 1000000000))
+                                    : NULL, error);
+}
+
 static GVariant *
 domain_get_time(VbCall *call, GVariant *args, GError **error)
 {
@@ -337,7 +348,9 @@ domain_get_time(VbCall *call, GVariant *args, GError **error)
     guint nseconds = 0;
 
     g_variant_get(args, "(u)", &flags);
-    if (!vb_check_flags(flags, 0, "virDomainGetTime", error) ||
+    if (vb_check_flags(flags, 0, "virDomainGetTime", error) && ASYNC_POINTER(call, domain_get_time, time_done))
+        return NULL;
+    if (*error ||
         !VB_DRIVER_CALL(call->conn, domain_get_time, "virDomainGetTime", error, DOM(call), &seconds, &nseconds))
         return NULL;
     return g_variant_new("((tu))", (guint64)seconds, nseconds);
@@ -938,21 +951,40 @@ domain_fs_trim(VbCall *call, GVariant *args, GError **error)
 }
 
 static GVariant *
-domain_get_fs_info(VbCall *call, GVariant *args, GError **error)
+fs_info_reply(GPtrArray *infos)
 {
-    g_autoptr(GPtrArray) infos = NULL;
     GVariantBuilder builder;
-    guint flags;
 
-    g_variant_get(args, "(u)", &flags);
-    if (!(infos = CALL(call, domain_get_fs_info, "virDomainGetFSInfo", error, flags)))
-        return NULL;
     g_variant_builder_init(&builder, G_VARIANT_TYPE("a(sssas)"));
     for (guint i = 0; i < infos->len; i++) {
         VbFSInfo *info = g_ptr_array_index(infos, i);
         g_variant_builder_add(&builder, "(sss^as)", info->mountpoint, info->name, info->fstype, info->dev_aliases);
     }
     return g_variant_new("(a(sssas))", &builder);
+}
+
+static void
+fs_info_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) infos = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, infos ? fs_info_reply(infos) : NULL, error);
+}
+
+static GVariant *
+domain_get_fs_info(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GPtrArray) infos = NULL;
+    guint flags;
+
+    g_variant_get(args, "(u)", &flags);
+    if (ASYNC_POINTER(call, domain_get_fs_info, fs_info_done, flags))
+        return NULL;
+    if (!(infos = CALL(call, domain_get_fs_info, "virDomainGetFSInfo", error, flags)))
+        return NULL;
+    return fs_info_reply(infos);
 }
 
 static GVariant *
@@ -969,19 +1001,38 @@ interface_variant(const VbDomainInterface *iface)
 }
 
 static GVariant *
-domain_interface_addresses(VbCall *call, GVariant *args, GError **error)
+interfaces_reply(GPtrArray *ifaces)
 {
-    g_autoptr(GPtrArray) ifaces = NULL;
     GVariantBuilder builder;
-    guint source, flags;
 
-    g_variant_get(args, "(uu)", &source, &flags);
-    if (!(ifaces = CALL(call, domain_interface_addresses, "virDomainInterfaceAddresses", error, source, flags)))
-        return NULL;
     g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ssa(isu))"));
     for (guint i = 0; i < ifaces->len; i++)
         g_variant_builder_add_value(&builder, interface_variant(g_ptr_array_index(ifaces, i)));
     return g_variant_new("(a(ssa(isu)))", &builder);
+}
+
+static void
+interfaces_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) ifaces = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, ifaces ? interfaces_reply(ifaces) : NULL, error);
+}
+
+static GVariant *
+domain_interface_addresses(VbCall *call, GVariant *args, GError **error)
+{
+    g_autoptr(GPtrArray) ifaces = NULL;
+    guint source, flags;
+
+    g_variant_get(args, "(uu)", &source, &flags);
+    if (ASYNC_POINTER(call, domain_interface_addresses, interfaces_done, source, flags))
+        return NULL;
+    if (!(ifaces = CALL(call, domain_interface_addresses, "virDomainInterfaceAddresses", error, source, flags)))
+        return NULL;
+    return interfaces_reply(ifaces);
 }
 
 static GVariant *
@@ -1003,6 +1054,8 @@ domain_set_user_password(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&s&su)", &user, &password, &flags);
+    if (ASYNC(call, domain_set_user_password, user, password, flags))
+        return NULL;
     return EMPTY_REPLY(CALL(call, domain_set_user_password, "virDomainSetUserPassword", error, user, password, flags));
 }
 

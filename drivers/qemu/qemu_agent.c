@@ -8,6 +8,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
 
+#include "drivers/network/network_driver.h"
 #include "drivers/qemu/qemu_private.h"
 
 #define AGENT_SYNC_TIMEOUT_MS 5000
@@ -320,10 +321,11 @@ qemu_agent_handle_event(QemuRun *run, VbDomainObj *dom, JsonObject *data)
 
 /* ---- calls answered by the agent ---- */
 
+typedef struct _AgentJob AgentJob;
 /* Turns the agent's "return" value into the caller's result (set *result, or fail). */
-typedef gboolean (*AgentReplyFunc)(JsonNode *reply, gpointer *result, GError **error);
+typedef gboolean (*AgentReplyFunc)(AgentJob *job, JsonNode *reply, gpointer *result, GError **error);
 
-typedef struct {
+struct _AgentJob {
     VbConn *conn;
     char *uuid;
     GTask *outer;            /* the caller's */
@@ -331,7 +333,7 @@ typedef struct {
     AgentReplyFunc convert;
     gpointer result;
     GDestroyNotify result_free;
-} AgentJob;
+};
 
 static void
 on_agent_job_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -358,7 +360,7 @@ on_agent_reply(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(JsonNode) reply = qemu_agent_execute_finish(result, &error);
 
     if (reply && job->convert)
-        job->convert(reply, &job->result, &error);
+        job->convert(job, reply, &job->result, &error);
     qemu_job_end(qemu_run_lookup(job->conn, job->uuid), job->task, error);
 }
 
@@ -399,7 +401,7 @@ agent_call(VbConn *conn, VbDomainObj *dom, const char *command, JsonObject *args
 }
 
 static gboolean
-reply_hostname(JsonNode *reply, gpointer *result, GError **error)
+reply_hostname(AgentJob *job, JsonNode *reply, gpointer *result, GError **error)
 {
     JsonObject *obj = JSON_NODE_HOLDS_OBJECT(reply) ? json_node_get_object(reply) : NULL;
     const char *name = obj ? json_object_get_string_member_with_default(obj, "host-name", NULL) : NULL;
@@ -414,7 +416,7 @@ reply_hostname(JsonNode *reply, gpointer *result, GError **error)
 
 /* guest-fsfreeze-*: the number of file systems, boxed. */
 static gboolean
-reply_count(JsonNode *reply, gpointer *result, GError **error)
+reply_count(AgentJob *job, JsonNode *reply, gpointer *result, GError **error)
 {
     if (!JSON_NODE_HOLDS_VALUE(reply) || json_node_get_value_type(reply) != G_TYPE_INT64 ||
         json_node_get_int(reply) < 0 || json_node_get_int(reply) > G_MAXUINT) {
@@ -509,4 +511,268 @@ qemu_domain_fs_trim_async(VbConn *conn, VbDomainObj *dom, const char *mountpoint
     }
     json_object_set_int_member(args, "minimum", (gint64)minimum);
     agent_call(conn, dom, "guest-fstrim", args, NULL, NULL, task);
+}
+
+/* ---- time, file systems, interfaces, passwords ---- */
+
+static gboolean
+malformed(GError **error, const char *what)
+{
+    vb_set_error(error, VB_ERR_INTERNAL_ERROR, "malformed return value from the guest agent: %s", what);
+    return FALSE;
+}
+
+static gboolean
+reply_time(AgentJob *job, JsonNode *reply, gpointer *result, GError **error)
+{
+    if (!JSON_NODE_HOLDS_VALUE(reply) || json_node_get_value_type(reply) != G_TYPE_INT64 || json_node_get_int(reply) < 0)
+        return malformed(error, "not a time");
+    *result = g_memdup2(&(gint64){ json_node_get_int(reply) }, sizeof(gint64));
+    return TRUE;
+}
+
+void
+qemu_domain_get_time_async(VbConn *conn, VbDomainObj *dom, GTask *task)
+{
+    agent_call(conn, dom, "guest-get-time", NULL, reply_time, g_free, task);
+}
+
+/* The domain's disk whose <serial> the agent reports, by its target name. */
+static char *
+disk_by_serial(AgentJob *job, const char *serial)
+{
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+    const VbDiskDef *disk;
+
+    for (guint n = 0; dom && serial && (disk = vb_domain_def_nth_disk(dom->def, n)); n++) {
+        if (g_strcmp0(disk->serial, serial) == 0)
+            return g_strdup(disk->target_dev);
+    }
+    return NULL;
+}
+
+static gboolean
+reply_fs_info(AgentJob *job, JsonNode *reply, gpointer *result, GError **error)
+{
+    JsonArray *list = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+    g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func((GDestroyNotify)vb_fs_info_free);
+
+    if (!list)
+        return malformed(error, "not a list of file systems");
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *fs = json_array_get_object_element(list, i);
+        JsonArray *disks = fs && json_object_has_member(fs, "disk") ? json_object_get_array_member(fs, "disk") : NULL;
+        g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func(g_free);
+        VbFSInfo *info;
+
+        if (!fs || !json_object_get_string_member_with_default(fs, "mountpoint", NULL))
+            return malformed(error, "a file system without a mount point");
+        /* the agent names disks by bus address; those with a <serial> are found by it */
+        for (guint j = 0; disks && j < json_array_get_length(disks); j++) {
+            JsonObject *disk = json_array_get_object_element(disks, j);
+            char *alias = disk ? disk_by_serial(job, json_object_get_string_member_with_default(disk, "serial",
+                                                                                                NULL))
+                               : NULL;
+            if (alias)
+                g_ptr_array_add(aliases, alias);
+        }
+        g_ptr_array_add(aliases, NULL);
+        info = g_new0(VbFSInfo, 1);
+        info->mountpoint = g_strdup(json_object_get_string_member(fs, "mountpoint"));
+        info->name = g_strdup(json_object_get_string_member_with_default(fs, "name", ""));
+        info->fstype = g_strdup(json_object_get_string_member_with_default(fs, "type", ""));
+        info->dev_aliases = (GStrv)g_ptr_array_free(g_steal_pointer(&aliases), FALSE);
+        g_ptr_array_add(infos, info);
+    }
+    *result = g_steal_pointer(&infos);
+    return TRUE;
+}
+
+void
+qemu_domain_get_fs_info_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task)
+{
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, 0, "virDomainGetFSInfo", &error)) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    agent_call(conn, dom, "guest-get-fsinfo", NULL, reply_fs_info, (GDestroyNotify)g_ptr_array_unref, task);
+}
+
+static VbDomainIPAddress *
+ip_address_new(int type, const char *addr, guint prefix)
+{
+    VbDomainIPAddress *ip = g_new0(VbDomainIPAddress, 1);
+
+    ip->type = type;
+    ip->addr = g_strdup(addr);
+    ip->prefix = prefix;
+    return ip;
+}
+
+static VbDomainInterface *
+interface_new(const char *name, const char *hwaddr)
+{
+    VbDomainInterface *iface = g_new0(VbDomainInterface, 1);
+
+    iface->name = g_strdup(name);
+    iface->hwaddr = g_strdup(hwaddr);
+    iface->addrs = g_ptr_array_new_with_free_func((GDestroyNotify)vb_domain_ip_address_free);
+    return iface;
+}
+
+static GPtrArray *
+interfaces_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)vb_domain_interface_free);
+}
+
+static gboolean
+reply_interfaces(AgentJob *job, JsonNode *reply, gpointer *result, GError **error)
+{
+    JsonArray *list = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+    g_autoptr(GPtrArray) ifaces = interfaces_new();
+
+    if (!list)
+        return malformed(error, "not a list of interfaces");
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *nic = json_array_get_object_element(list, i);
+        JsonArray *ips = nic && json_object_has_member(nic, "ip-addresses")
+                             ? json_object_get_array_member(nic, "ip-addresses") : NULL;
+        VbDomainInterface *iface;
+
+        if (!nic || !json_object_get_string_member_with_default(nic, "name", NULL))
+            return malformed(error, "an interface without a name");
+        iface = interface_new(json_object_get_string_member(nic, "name"),
+                              json_object_get_string_member_with_default(nic, "hardware-address", NULL));
+        g_ptr_array_add(ifaces, iface);
+        for (guint j = 0; ips && j < json_array_get_length(ips); j++) {
+            JsonObject *ip = json_array_get_object_element(ips, j);
+            const char *type = ip ? json_object_get_string_member_with_default(ip, "ip-address-type", "") : "";
+            const char *addr = ip ? json_object_get_string_member_with_default(ip, "ip-address", NULL) : NULL;
+            gint64 prefix = ip ? json_object_get_int_member_with_default(ip, "prefix", 0) : 0;
+
+            if (!addr || !g_hostname_is_ip_address(addr) || prefix < 0 || prefix > 128)
+                continue;
+            g_ptr_array_add(iface->addrs, ip_address_new(g_str_equal(type, "ipv6") ? VB_IP_ADDR_TYPE_IPV6
+                                                                                   : VB_IP_ADDR_TYPE_IPV4,
+                                                         addr, (guint)prefix));
+        }
+    }
+    *result = g_steal_pointer(&ifaces);
+    return TRUE;
+}
+
+/* LEASE: what dnsmasq leased to the guest's interfaces on our virtual networks. */
+static GPtrArray *
+interfaces_from_leases(VbConn *conn, VbDomainObj *dom)
+{
+    GPtrArray *ifaces = interfaces_new();
+    VbNetDef *net;
+
+    for (guint n = 0; (net = vb_domain_def_nth_net(dom->def, n)); n++) {
+        const char *name = NULL;
+        VbNetworkObj *network;
+        g_autoptr(GPtrArray) leases = NULL;
+        VbDomainInterface *iface;
+
+        for (guint i = 0; net->source_attrs && i + 1 < net->source_attrs->len; i += 2) {
+            if (g_str_equal(g_ptr_array_index(net->source_attrs, i), "network"))
+                name = g_ptr_array_index(net->source_attrs, i + 1);
+        }
+        if (!g_str_equal(net->type, "network") || !name || !(network = vb_conn_network_by_name(conn, name, NULL)) ||
+            !(leases = vb_network_get_dhcp_leases(conn, network, net->mac, 0, NULL)) || !leases->len)
+            continue;
+        iface = interface_new(net->target_dev, net->mac);
+        g_ptr_array_add(ifaces, iface);
+        for (guint i = 0; i < leases->len; i++) {
+            const char *ip;
+            gint32 type;
+            guint prefix;
+
+            g_variant_get(g_ptr_array_index(leases, i), "(&sxi&s&s&su&s&s)", NULL, NULL, &type, NULL, NULL, &ip,
+                          &prefix, NULL, NULL);
+            g_ptr_array_add(iface->addrs, ip_address_new(type, ip, prefix));
+        }
+    }
+    return ifaces;
+}
+
+/* ARP: the host's neighbour table for the guest's MACs (IPv4, no prefix). */
+static GPtrArray *
+interfaces_from_arp(VbDomainObj *dom)
+{
+    GPtrArray *ifaces = interfaces_new();
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    VbNetDef *net;
+
+    if (!g_file_get_contents("/proc/net/arp", &text, NULL, NULL))
+        return ifaces;
+    lines = g_strsplit(text, "\n", -1);
+    for (guint n = 0; (net = vb_domain_def_nth_net(dom->def, n)); n++) {
+        VbDomainInterface *iface = NULL;
+
+        for (guint i = 1; lines[i]; i++) {
+            g_auto(GStrv) fields = g_strsplit_set(lines[i], " \t", -1);
+            g_autoptr(GPtrArray) words = g_ptr_array_new();
+
+            for (guint j = 0; fields[j]; j++) {
+                if (*fields[j])
+                    g_ptr_array_add(words, fields[j]);
+            }
+            if (words->len < 4 || g_ascii_strcasecmp(g_ptr_array_index(words, 3), net->mac) != 0)
+                continue;
+            if (!iface)
+                g_ptr_array_add(ifaces, iface = interface_new(net->target_dev, net->mac));
+            g_ptr_array_add(iface->addrs, ip_address_new(VB_IP_ADDR_TYPE_IPV4, g_ptr_array_index(words, 0), 0));
+        }
+    }
+    return ifaces;
+}
+
+void
+qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint source, guint flags, GTask *task)
+{
+    GError *error = NULL;
+
+    if (vb_check_flags(flags, 0, "virDomainInterfaceAddresses", &error) && !vb_domain_obj_is_active(dom))
+        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "%s", "domain is not running");
+    else if (!error && source >= VB_INTERFACE_ADDRESSES_SRC_LAST)
+        vb_set_error(&error, VB_ERR_INVALID_ARG, "Unknown IP address data source %u", source);
+    if (error) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    if (source == VB_INTERFACE_ADDRESSES_SRC_AGENT) {
+        agent_call(conn, dom, "guest-network-get-interfaces", NULL, reply_interfaces,
+                   (GDestroyNotify)g_ptr_array_unref, task);
+        return;
+    }
+    g_task_return_pointer(task, source == VB_INTERFACE_ADDRESSES_SRC_LEASE ? interfaces_from_leases(conn, dom)
+                                                                           : interfaces_from_arp(dom),
+                          (GDestroyNotify)g_ptr_array_unref);
+    g_object_unref(task);
+}
+
+void
+qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
+                                    guint flags, GTask *task)
+{
+    g_autoptr(JsonObject) args = json_object_new();
+    g_autofree char *encoded = g_base64_encode((const guchar *)password, strlen(password));
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, VB_DOMAIN_PASSWORD_ENCRYPTED, "virDomainSetUserPassword", &error)) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    json_object_set_string_member(args, "username", user);
+    json_object_set_string_member(args, "password", encoded);
+    json_object_set_boolean_member(args, "crypted", (flags & VB_DOMAIN_PASSWORD_ENCRYPTED) != 0);
+    agent_call(conn, dom, "guest-set-user-password", args, NULL, NULL, task);
 }

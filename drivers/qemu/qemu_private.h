@@ -121,6 +121,12 @@ void qemu_domain_fs_freeze_async(VbConn *conn, VbDomainObj *dom, const char *con
                                  gboolean freeze, GTask *task);
 void qemu_domain_fs_trim_async(VbConn *conn, VbDomainObj *dom, const char *mountpoint, guint64 minimum, guint flags,
                                GTask *task);
+void qemu_domain_get_time_async(VbConn *conn, VbDomainObj *dom, GTask *task);
+void qemu_domain_get_fs_info_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+/* AGENT asks the agent; LEASE reads our networks' DHCP leases, ARP the host's neighbour table. */
+void qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint source, guint flags, GTask *task);
+void qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
+                                         guint flags, GTask *task);
 
 /* qemu_tap.c */
 /* A new tap (named @target_dev, or vnetN when NULL) with the host side of @guest_mac, up and

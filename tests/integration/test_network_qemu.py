@@ -453,6 +453,14 @@ def test_guest_interface_on_a_network_gets_a_tap_on_its_bridge(start_daemon, net
     assert tap is not None and tap.get("master") == "vbnat0", tap
     assert tap["address"] == "fe:54:00:77:66:55"
     assert "<target dev='vnet0'/>" in str(d.call(dom, "org.libvirt.Domain", "GetXMLDesc", U(0)))
+    # InterfaceAddresses(LEASE): what the network's dnsmasq leased to the guest's MAC
+    assert list(d.call(dom, "org.libvirt.Domain", "InterfaceAddresses", U(0), U(0))) == []
+    with open(os.path.join(state_dir(home), "vbnat0.leases"), "a") as f:
+        f.write("%d 52:54:00:77:66:55 192.168.150.57 ng *\n" % (int(time.time()) + 3600))
+        f.write("%d 52:54:00:00:00:03 192.168.150.58 other *\n" % (int(time.time()) + 3600))
+    got = [(str(n), str(m), [(int(t), str(a), int(p)) for t, a, p in addrs])
+           for n, m, addrs in d.call(dom, "org.libvirt.Domain", "InterfaceAddresses", U(0), U(0))]
+    assert got == [("vnet0", "52:54:00:77:66:55", [(0, "192.168.150.57", 24)])]
     d.call(dom, "org.libvirt.Domain", "Destroy", U(0))
     assert link(netns, "vnet0") is None
     d.call(net, NETWORK, "Destroy")

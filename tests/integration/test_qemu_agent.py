@@ -144,6 +144,11 @@ def test_agent_calls_and_their_replies(qemu, guest, home):
     sock = os.path.join(home["root"], "agent.sock")
     channel = AGENT_CHANNEL.replace("<target", "<source mode='bind' path='%s'/><target" % sock)
     xml = guest_xml(guest, home).replace("<memballoon model='none'/>", "<memballoon model='none'/>" + channel)
+    disk = os.path.join(home["root"], "data.img")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
+    xml = xml.replace("<devices>", "<devices><disk type='file' device='disk'><source file='%s'/>"
+                                   "<target dev='vda' bus='virtio'/><serial>S123</serial></disk>" % disk)
     path = define(qemu, xml.replace("console=ttyS0 quiet", "console=ttyS0 quiet tg.agent=0"))
     qemu.call(path, DOMAIN, "Create", U(0))
     agent = FakeAgent(sock, {
@@ -153,6 +158,19 @@ def test_agent_calls_and_their_replies(qemu, guest, home):
         "guest-fsfreeze-freeze-list": '{"return": 2}',
         "guest-fsfreeze-thaw": '{"return": 3}',
         "guest-fstrim": '{"error": {"class": "GenericError", "desc": "fstrim is not allowed here"}}',
+        "guest-get-time": '{"return": 1700000000123456789}',
+        "guest-get-fsinfo": json.dumps({"return": [
+            {"name": "vda1", "mountpoint": "/", "type": "ext4",
+             "disk": [{"serial": "S123", "bus-type": "virtio", "bus": 0, "target": 0, "unit": 0}]},
+            {"name": "tmpfs", "mountpoint": "/tmp", "type": "tmpfs", "disk": []}]}),
+        "guest-network-get-interfaces": json.dumps({"return": [
+            {"name": "lo", "hardware-address": "00:00:00:00:00:00",
+             "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "127.0.0.1", "prefix": 8}]},
+            {"name": "eth0", "hardware-address": "52:54:00:12:34:56",
+             "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "10.0.0.5", "prefix": 24},
+                              {"ip-address-type": "ipv6", "ip-address": "fe80::1", "prefix": 64},
+                              {"ip-address-type": "ipv4", "ip-address": "not-an-address", "prefix": 24}]}]}),
+        "guest-set-user-password": '{"return": {}}',
     })
     try:
         assert str(qemu.call(path, DOMAIN, "GetHostname", U(0))) == "fakehost"
@@ -172,5 +190,21 @@ def test_agent_calls_and_their_replies(qemu, guest, home):
             {"execute": "guest-fsfreeze-thaw"},
             {"execute": "guest-fstrim", "arguments": {"minimum": 4096}},
         ]
+        assert tuple(qemu.call(path, DOMAIN, "GetTime", U(0))) == (1700000000, 123456789)
+        assert [(str(m), str(n), str(t), [str(a) for a in al]) for m, n, t, al in
+                qemu.call(path, DOMAIN, "GetFSInfo", U(0))] == [("/", "vda1", "ext4", ["vda"]),
+                                                                 ("/tmp", "tmpfs", "tmpfs", [])]
+        got = [(str(n), str(m), [(int(t), str(a), int(p)) for t, a, p in addrs])
+               for n, m, addrs in qemu.call(path, DOMAIN, "InterfaceAddresses", U(1), U(0))]   # AGENT
+        assert got == [("lo", "00:00:00:00:00:00", [(0, "127.0.0.1", 8)]),
+                       ("eth0", "52:54:00:12:34:56", [(0, "10.0.0.5", 24), (1, "fe80::1", 64)])]
+        qemu.call(path, DOMAIN, "SetUserPassword", "root", "s3cret", U(0))
+        assert agent.commands[-4:] == [
+            {"execute": "guest-get-time"}, {"execute": "guest-get-fsinfo"},
+            {"execute": "guest-network-get-interfaces"},
+            {"execute": "guest-set-user-password",
+             "arguments": {"username": "root", "password": "czNjcmV0", "crypted": False}}]
+        assert_dbus_error(qemu.call, path, DOMAIN, "InterfaceAddresses", U(7), U(0),
+                          contains="Unknown IP address data source 7")
     finally:
         agent.sock.close()
