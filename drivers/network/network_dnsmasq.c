@@ -123,6 +123,55 @@ range_size(const VbNetworkDhcpRange *range)
     return end.addr - start.addr + 1;
 }
 
+/* A TXT record's text, quoted for dnsmasq; refused when it holds what would need escaping. */
+static gboolean
+check_txt_value(const char *value, GError **error)
+{
+    for (const char *p = value; *p; p++) {
+        if ((guchar)*p < 0x20 || *p == '"' || *p == '\\') {
+            vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "DNS TXT record value '%s' may not hold quotes, "
+                         "backslashes or control characters", value);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* <txt> and <srv>: txt-record= and srv-host= lines, as libvirt writes them. */
+static gboolean
+add_dns_records(GString *conf, const VbNetworkDns *dns, GError **error)
+{
+    for (guint i = 0; i < dns->txts->len; i++) {
+        const VbNetworkDnsTxt *txt = g_ptr_array_index(dns->txts, i);
+
+        if (!check_token("DNS TXT record name", txt->name, error) || !check_txt_value(txt->value, error))
+            return FALSE;
+        g_string_append_printf(conf, "txt-record=%s,\"%s\"\n", txt->name, txt->value);
+    }
+    for (guint i = 0; i < dns->srvs->len; i++) {
+        const VbNetworkDnsSrv *srv = g_ptr_array_index(dns->srvs, i);
+
+        if (!check_token("DNS SRV service", srv->service, error) ||
+            !check_token("DNS SRV protocol", srv->protocol, error) ||
+            (srv->domain && !check_token("DNS SRV domain", srv->domain, error)) ||
+            (srv->target && !check_token("DNS SRV target", srv->target, error)))
+            return FALSE;
+        g_string_append_printf(conf, "srv-host=_%s._%s", srv->service, srv->protocol);
+        if (srv->domain)
+            g_string_append_printf(conf, ".%s", srv->domain);
+        if (srv->target)
+            g_string_append_printf(conf, ",%s", srv->target);
+        if (srv->port)
+            g_string_append_printf(conf, ",%u", srv->port);
+        if (srv->priority)
+            g_string_append_printf(conf, ",%u", srv->priority);
+        if (srv->weight)
+            g_string_append_printf(conf, ",%u", srv->weight);
+        g_string_append_c(conf, '\n');
+    }
+    return TRUE;
+}
+
 static gboolean
 add_dns(GString *conf, const VbNetworkDef *def, GError **error)
 {
@@ -139,6 +188,8 @@ add_dns(GString *conf, const VbNetworkDef *def, GError **error)
     }
     if (def->dns.forward_plain_names == VB_TRISTATE_NO)
         g_string_append(conf, "domain-needed\n");
+    if (!add_dns_records(conf, &def->dns, error))
+        return FALSE;
     for (guint i = 0; i < def->dns.forwarders->len; i++) {
         const VbNetworkDnsForwarder *fwd = g_ptr_array_index(def->dns.forwarders, i);
 

@@ -485,3 +485,44 @@ def test_update_adds_a_static_host_live_and_in_config(start_daemon, netns, home)
                       "<host mac='52:54:00:00:00:77' name='again' ip='192.168.150.78'/>", U(1),
                       contains="there is an existing dhcp host entry")
     d.call(path, NETWORK, "Destroy")
+
+
+DNS_QUERY = r"""
+import socket, struct, sys
+name, qtype = sys.argv[1], int(sys.argv[2])
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(q, ("192.168.150.1", 53))
+r = s.recv(4096)
+print(struct.unpack(">H", r[6:8])[0], r.hex())
+"""
+
+
+def dns_answer(netns, name, qtype):
+    out = in_ns(netns, "/usr/bin/python3", "-c", DNS_QUERY, name, str(qtype))
+    count, payload = out.stdout.split()
+    return int(count), bytes.fromhex(payload)
+
+
+def test_dns_txt_and_srv_records_are_served(start_daemon, netns, home):
+    d = start_daemon()
+    xml = nat_xml().replace("<ip ", "<dns><txt name='example' value='hello, world'/>"
+                                    "<srv service='ldap' protocol='tcp' domain='lab.test' target='dir.lab.test' "
+                                    "port='389' priority='10' weight='5'/></dns><ip ")
+    path = define(d, xml)
+    d.call(path, NETWORK, "Create")
+    with open(os.path.join(state_dir(home), "vbnat0.conf")) as f:
+        conf = f.read()
+    assert 'txt-record=example,"hello, world"\n' in conf
+    assert "srv-host=_ldap._tcp.lab.test,dir.lab.test,389,10,5\n" in conf
+    count, answer = dns_answer(netns, "example", 16)               # TXT
+    assert count == 1 and b"hello, world" in answer
+    count, answer = dns_answer(netns, "_ldap._tcp.lab.test", 33)   # SRV: priority, weight, port 389
+    assert count == 1 and bytes.fromhex("000a00050185") in answer
+    d.call(path, NETWORK, "Destroy")
+    bad = nat_xml(name="vbad", bridge="vbbad0", prefix="10.80.0").replace(
+        "<ip ", "<dns><txt name='example' value='say \"hi\"'/></dns><ip ")
+    assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML", bad, contains="may not hold quotes")
+    assert link(netns, "vbbad0") is None
