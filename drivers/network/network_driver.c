@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -302,6 +303,37 @@ check_ipv6_free(const VbNetworkDef *def, GError **error)
     return TRUE;
 }
 
+/* libvirt's networkCheckRouteCollision: a route of the host (other than the default one) to a
+ * subnet overlapping ours, from /proc/net/route. */
+static gboolean
+check_ipv4_routes(const VbIpv4Net *net, GError **error)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!g_file_get_contents("/proc/net/route", &text, NULL, NULL))
+        return TRUE;
+    lines = g_strsplit(text, "\n", -1);
+    for (guint i = 1; lines[i]; i++) {
+        char iface[64];
+        guint32 dest, mask;
+        VbIpv4Net route;
+
+        if (sscanf(lines[i], "%63s %x %*x %*x %*d %*d %*d %x", iface, &dest, &mask) != 3 || mask == 0)
+            continue;
+        /* the kernel prints the address as it lies in memory: network order */
+        route.addr = g_ntohl(dest);
+        mask = g_ntohl(mask);
+        for (route.prefix = 0; route.prefix < 32 && (mask & (0x80000000u >> route.prefix)); route.prefix++)
+            ;
+        if (subnets_overlap(net, &route)) {
+            vb_set_error(error, VB_ERR_INTERNAL_ERROR, "Network is already in use by interface %s", iface);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean
 check_addresses_free(const VbNetworkDef *def, GError **error)
 {
@@ -315,6 +347,8 @@ check_addresses_free(const VbNetworkDef *def, GError **error)
 
         if (!vb_ipv4_net_of(ip, &net))
             continue;
+        if (!check_ipv4_routes(&net, error))
+            return FALSE;
         for (guint j = 0; j < host->len; j++) {
             const VbHostAddr *addr = g_ptr_array_index(host, j);
 

@@ -282,6 +282,14 @@ def test_overlaps_and_bad_input_are_refused_and_leave_nothing(start_daemon, netn
     assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML",
                       bad.replace("name='fixed'", "name='x,set:evil'"), contains="may hold only letters")
     assert link(netns, "vbnat6") is None
+    # a subnet the host routes somewhere through a gateway
+    in_ns(netns, "ip", "addr", "add", "10.61.0.5/24", "dev", "hv0")
+    in_ns(netns, "ip", "link", "set", "hv0", "up")
+    in_ns(netns, "ip", "link", "set", "hv1", "up")
+    in_ns(netns, "ip", "route", "add", "10.91.0.0/16", "via", "10.61.0.1")
+    routed = nat_xml(name="vnat8", bridge="vbnat8", prefix="10.91.3")
+    assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML", routed, contains="already in use by interface hv0")
+    assert link(netns, "vbnat8") is None
     # IPv6: a subnet the host already has, and two IPv6 subnets at once
     in_ns(netns, "ip", "-6", "addr", "add", "fd00:71::5/64", "dev", "hv0", "nodad")
     v6 = nat_xml(name="vnat7", bridge="vbnat7", prefix="10.70.0").replace(
