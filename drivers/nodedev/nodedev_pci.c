@@ -196,23 +196,44 @@ vb_nodedev_pci_detach(VbConn *conn, VbNodeDeviceObj *dev, const char *driver, gu
     return ok;
 }
 
+/* Clears driver_override, unbinds from a stub driver, and lets the kernel probe the device again. */
+static gboolean
+give_back(const char *addr, const char *driver, GError **error)
+{
+    g_autofree char *override = device_file(addr, "driver_override");
+
+    /* kernels before 3.16 have no driver_override: nothing to clear there */
+    return (!g_file_test(override, G_FILE_TEST_EXISTS) || sysfs_write(override, "\n", error)) &&
+           (!is_stub_driver(driver) || unbind(addr, driver, error)) && probe(addr, error);
+}
+
 gboolean
 vb_nodedev_pci_reattach(VbConn *conn, VbNodeDeviceObj *dev, GError **error)
 {
     g_autofree char *addr = NULL;
     g_autofree char *driver = NULL;
-    g_autofree char *override = NULL;
     gboolean ok = TRUE;
 
     if (!(addr = pci_address(dev->def, error)))
         return FALSE;
     driver = bound_driver(addr);
-    if (is_stub_driver(driver)) {
-        override = device_file(addr, "driver_override");
-        /* kernels before 3.16 have no driver_override: nothing to clear there */
-        ok = (!g_file_test(override, G_FILE_TEST_EXISTS) || sysfs_write(override, "\n", error)) &&
-             unbind(addr, driver, error) && probe(addr, error);
-    }
+    if (is_stub_driver(driver))
+        ok = give_back(addr, driver, error);
+    refresh_def(dev);
+    return ok;
+}
+
+gboolean
+vb_nodedev_pci_release(VbConn *conn, VbNodeDeviceObj *dev, GError **error)
+{
+    g_autofree char *addr = NULL;
+    g_autofree char *driver = NULL;
+    gboolean ok;
+
+    if (!(addr = pci_address(dev->def, error)))
+        return FALSE;
+    driver = bound_driver(addr);
+    ok = give_back(addr, driver, error);
     refresh_def(dev);
     return ok;
 }

@@ -11,4 +11,7 @@ void vb_nodedev_close(VbConn *conn);
 /* PCI passthrough (nodedev_pci.c): NodeDevice.Detach (to vfio-pci), ReAttach, Reset. */
 gboolean vb_nodedev_pci_detach(VbConn *conn, VbNodeDeviceObj *dev, const char *driver, guint flags, GError **error);
 gboolean vb_nodedev_pci_reattach(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+/* Gives back a device this daemon moved to vfio-pci (managed hostdevs): the override is cleared
+ * and the device probed again whatever it is bound to now. */
+gboolean vb_nodedev_pci_release(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
 gboolean vb_nodedev_pci_reset(VbConn *conn, VbNodeDeviceObj *dev, GError **error);

@@ -127,7 +127,7 @@ const VbDriver vb_qemu_driver = {
     .get_cpu_model_names = qemu_get_cpu_model_names,
     .node_get_security_model = qemu_node_get_security_model,
     .node_device_detach = vb_nodedev_pci_detach,
-    .node_device_reattach = vb_nodedev_pci_reattach,
+    .node_device_reattach = qemu_node_device_reattach,
     .node_device_reset = vb_nodedev_pci_reset,
 
     .domain_define_xml = qemu_domain_define_xml,

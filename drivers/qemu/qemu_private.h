@@ -29,6 +29,7 @@ struct _QemuRun {
     char *autodestroy_owner; /* AUTODESTROY: the client whose leaving the bus destroys the guest */
     gboolean owner_gone;     /* that client left while a job ran: destroy when it ends */
     int agent_state;         /* the guest agent's port: 0 not known yet, 1 open, 2 closed (VSERPORT_CHANGE) */
+    GPtrArray *hostdevs;     /* node device names moved to vfio-pci for the run, given back at its end */
 };
 
 
@@ -128,6 +129,19 @@ void qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint
 void qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
                                          guint flags, GTask *task);
 
+/* qemu_hostdev.c: managed PCI host devices */
+/* Moves @def's managed='yes' PCI hostdevs to vfio-pci; returns the names of those it moved (to
+ * give back at the end), NULL on error with nothing moved. Refuses a device another running
+ * guest uses. */
+GPtrArray *qemu_hostdev_prepare(VbConn *conn, const VbDomainDef *def, GError **error);
+/* Hands each device back to its host driver; frees @detached (may be NULL). */
+void qemu_hostdev_release(VbConn *conn, GPtrArray *detached);
+/* The running guest (other than the one with @except_uuid) whose definition has the PCI
+ * device @name, or NULL. */
+const char *qemu_hostdev_user(VbConn *conn, const char *name, const char *except_uuid);
+/* NodeDevice.ReAttach, refused while a running guest has the device. */
+gboolean qemu_node_device_reattach(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+
 /* qemu_tap.c */
 /* A new tap (named @target_dev, or vnetN when NULL) with the host side of @guest_mac, up and
  * attached to @bridge when given; returns its fd and sets @ifname, or -1. */
@@ -135,8 +149,10 @@ int qemu_tap_open(const char *bridge, const char *target_dev, const char *guest_
 void qemu_domain_reset_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
 void qemu_domain_suspend_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);
-/* Takes over a QEMU left running; @relabeled (taken, may be NULL): its files to give back. */
-void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled);
+/* Takes over a QEMU left running; @relabeled and @hostdevs (taken, may be NULL): its files and
+ * PCI devices to give back at its end. */
+void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled,
+                       GPtrArray *hostdevs);
 gboolean qemu_recovering(VbConn *conn);
 
 /* Jobs for the driver's other files. One job runs per domain at a time. A job that waits on

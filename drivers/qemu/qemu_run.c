@@ -69,6 +69,7 @@ qemu_run_free(QemuRun *run)
     g_clear_pointer(&run->proc, vb_qemu_process_unref);
     g_clear_pointer(&run->relabeled, g_array_unref);    /* a guest left running keeps its files */
     g_clear_pointer(&run->removals, g_hash_table_unref);
+    g_clear_pointer(&run->hostdevs, g_ptr_array_unref);   /* a guest left running keeps its devices */
     g_free(run->autodestroy_owner);
     g_free(run->uuid);
     g_free(run->monitor_path);
@@ -96,6 +97,15 @@ emit(QemuRun *run, int event, int detail, VbPresence presence)
 
 /* ---- the end of a QEMU process ---- */
 
+/* What the run borrowed from the host goes back: files to their owners, PCI devices to their
+ * host drivers. */
+static void
+run_give_back(QemuRun *run)
+{
+    qemu_user_restore(g_steal_pointer(&run->relabeled));
+    qemu_hostdev_release(run->conn, g_steal_pointer(&run->hostdevs));
+}
+
 /* Shut off with @reason, announce it, and forget the run (and a transient domain). */
 static void
 run_stopped(QemuRun *run, int reason, int detail)
@@ -106,7 +116,7 @@ run_stopped(QemuRun *run, int reason, int detail)
 
     g_unlink(run->pidfile);
     g_unlink(run->monitor_path);
-    qemu_user_restore(g_steal_pointer(&run->relabeled));
+    run_give_back(run);
     if (dom) {
         qemu_status_remove(conn, dom);
         if (dom->new_def)
@@ -330,7 +340,7 @@ start_failed(GTask *task, QemuJob *job, GError *error)
     QemuRun *run = run_lookup(job->conn, job->uuid);
 
     if (run)
-        qemu_user_restore(g_steal_pointer(&run->relabeled));
+        run_give_back(run);
     g_hash_table_remove(qemu_priv(job->conn)->runs, job->uuid);
     if (dom && dom->new_def)
         vb_conn_domain_replace_def(job->conn, dom, g_steal_pointer(&dom->new_def));
@@ -692,6 +702,13 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
     }
     command.tap_fds = (const int *)taps->data;
     command.n_tap_fds = taps->len;
+    if (!(run->hostdevs = qemu_hostdev_prepare(conn, dom->def, &error))) {
+        if (monitor_fd >= 0)
+            close(monitor_fd);
+        close_taps(taps);
+        start_failed(task, g_task_get_task_data(task), error);
+        return;
+    }
     resolved = resolve_volumes(conn, dom->def, &error);
     if (error || !(argv = vb_qemu_command_build_with_ids(resolved ? resolved : dom->def, &command, &ids, &error)) ||
         !(run->relabeled = qemu_user_relabel(conn, resolved ? resolved : dom->def, &error))) {
@@ -906,7 +923,8 @@ on_reattached(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled)
+qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled,
+                  GPtrArray *hostdevs)
 {
     QemuRun *run = run_new(conn, dom, dom->id);
     VbQemuProcessConfig process = {
@@ -920,6 +938,7 @@ qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_
     g_free(run->monitor_path);
     run->monitor_path = g_strdup(monitor_path);
     run->relabeled = relabeled;
+    run->hostdevs = hostdevs;
     qemu_priv(conn)->recovering++;
     if (!pid_runs_domain(pid, dom->def->uuid)) {
         g_message("domain %s: QEMU (pid %d) is gone", dom->def->name, (int)pid);

@@ -4,6 +4,7 @@
  *   <domstatus state='1' reason='1' pid='4242' monitor='/run/virtbus/qemu/domain-1.monitor'>
  *     <domain type='kvm' id='1'>...the live definition...</domain>
  *     <relabel path='/var/lib/images/a.img' uid='0' gid='0'/>   (files to give back at stop)
+ *     <hostdev-detached name='pci_0000_00_19_0'/>                 (PCI devices to give back)
  *   </domstatus>
  */
 #include <glib/gstdio.h>
@@ -33,6 +34,8 @@ qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run)
     buf.indent += 2;
     vb_domain_def_format_buf(&buf, dom->def, dom->id, VB_DOMAIN_XML_SECURE);
     qemu_user_relabel_format(run->relabeled, &buf);
+    for (guint i = 0; run->hostdevs && i < run->hostdevs->len; i++)
+        vb_buf_add(&buf, "<hostdev-detached name='%s'/>\n", (const char *)g_ptr_array_index(run->hostdevs, i));
     buf.indent -= 2;
     vb_buf_add(&buf, "</domstatus>\n");
     xml = vb_buf_steal(&buf);
@@ -72,6 +75,22 @@ adopt_live_def(VbConn *conn, VbDomainDef *live)
     return dom;
 }
 
+/* <hostdev-detached name='pci_...'/>: PCI devices to hand back to their host drivers. */
+static GPtrArray *
+detached_hostdevs(xmlNodePtr root)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+
+    for (xmlNodePtr node = root->children; node; node = node->next) {
+        g_autofree char *name = NULL;
+
+        if (node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, (const xmlChar *)"hostdev-detached") &&
+            (name = vb_xml_prop(node, "name")) && g_str_has_prefix(name, "pci_"))
+            g_ptr_array_add(names, g_steal_pointer(&name));
+    }
+    return names;
+}
+
 static void
 load_status(VbConn *conn, const char *path)
 {
@@ -102,7 +121,7 @@ load_status(VbConn *conn, const char *path)
     vb_domain_obj_set_state(dom, state, reason);
     dom->started_at = g_get_monotonic_time();
     qemu_priv(conn)->next_dom_id = MAX(qemu_priv(conn)->next_dom_id, id + 1);
-    qemu_run_reattach(conn, dom, pid, monitor, qemu_user_relabel_parse(root));
+    qemu_run_reattach(conn, dom, pid, monitor, qemu_user_relabel_parse(root), detached_hostdevs(root));
 }
 
 void

@@ -182,3 +182,37 @@ def test_reset(mocked, kernel):
     assert_dbus_error(d.call, path_of("pci_0000_00_1f_2"), NODEDEV, "Reset",
                       contains="internal error: Unable to reset PCI device 0000:00:1f.2: "
                                "no FLR, PM reset or bus reset available")
+
+
+# ---- managed='yes' host devices of QEMU guests (drivers/qemu/qemu_hostdev.c)
+
+def hostdev_guest(d, managed, name="hd"):
+    xml = ("<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><os><type>hvm</type></os>"
+           "<devices><hostdev mode='subsystem' type='pci' managed='%s'><source>"
+           "<address domain='0x0000' bus='0x00' slot='0x19' function='0x0'/></source></hostdev>"
+           "<memballoon model='none'/></devices></domain>" % (name, managed))
+    return str(d.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainDefineXML", xml))
+
+
+@needs_umockdev
+def test_a_managed_hostdev_goes_to_vfio_for_the_start_and_back_after_it_failed(mocked, kernel):
+    d = mocked.daemon
+    path = hostdev_guest(d, "yes")
+    # QEMU cannot open the (mocked) device: the start fails after the device was detached...
+    assert_dbus_error(d.call, path, "org.libvirt.Domain", "Create", U(1), contains="vfio")
+    files = kernel.files()
+    assert files["bus/pci/drivers/e1000e/unbind"] == NIC_ADDR     # unbound from its host driver
+    # ...and it was handed back: the override cleared and the device probed again
+    assert files[NIC_PCI + "/driver_override"] == "\n"
+    assert files["bus/pci/drivers_probe"] == NIC_ADDR
+    state = tuple(int(x) for x in d.call(path, "org.libvirt.Domain", "GetState", U(0)))
+    assert state[0] == 5
+
+
+@needs_umockdev
+def test_an_unmanaged_hostdev_is_not_touched(mocked, kernel):
+    d = mocked.daemon
+    path = hostdev_guest(d, "no")
+    before = kernel.files()
+    assert_dbus_error(d.call, path, "org.libvirt.Domain", "Create", U(1), contains="vfio")
+    assert kernel.files() == before
