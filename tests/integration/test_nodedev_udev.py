@@ -583,3 +583,49 @@ def test_mocked_net_rename_moves_the_device(mocked):
     assert rec.events("NodeDeviceEvent") == [(path_of(NIC), DELETED, 0),
                                              (path_of("net_eth0_52_54_00_00_00_01"), CREATED, 0)]
     assert names(d, LIST_NET) == ["net_eth0_52_54_00_00_00_01"]
+
+
+@pytest.fixture
+def deep_uevent_queue():
+    """Room for 256 uevents at once in umockdev's datagram socket (a sysctl of this network
+    namespace, read when a socket is made: set before the testbed and the daemon start)."""
+    path = "/proc/sys/net/unix/max_dgram_qlen"
+    try:
+        with open(path) as f:
+            old = f.read()
+        with open(path, "w") as f:
+            f.write("1024\n")
+    except OSError as e:
+        pytest.skip("cannot deepen the datagram queue: %s" % e)
+    yield
+    with open(path, "w") as f:
+        f.write(old)
+
+
+@needs_umockdev
+def test_a_burst_of_256_uevents_at_once(deep_uevent_queue, mocked):
+    """256 VFs appear in one burst and vanish in another, each burst sent without waiting: every
+    event is handled once and in order."""
+    import time
+    d, tb = mocked.daemon, mocked
+    rec = d.recorder(interface=CONNECT, member="NodeDeviceEvent", path=QEMU_PATH)
+    addrs = ["0000:82:%02x.%d" % (i // 8, i % 8) for i in range(256)]
+    expected = ["pci_" + re.sub(r"[^A-Za-z0-9]", "_", a) for a in addrs]
+    began = time.monotonic()
+    paths = [tb.add_device("pci", a, None, ["vendor", "0x8086", "device", "0x154c", "class", "0x020000"],
+                           ["PCI_CLASS", "20000", "PCI_SLOT_NAME", a]) for a in addrs]
+    rec.wait(256, timeout=30)
+    added_s = time.monotonic() - began
+    assert rec.events("NodeDeviceEvent") == [(path_of(n), CREATED, 0) for n in expected]
+    assert names(d) == sorted(ALL + expected)
+
+    began = time.monotonic()
+    for p in paths:
+        tb.uevent(p, "remove")
+    rec.wait(512, timeout=30)
+    removed_s = time.monotonic() - began
+    assert rec.events("NodeDeviceEvent")[256:] == [(path_of(n), DELETED, 0) for n in expected]
+    assert names(d) == sorted(ALL)
+    assert len(rec.settle(0.2)) == 512
+    print("\n256-event bursts: add (with umockdev creating the devices) %.0f ms, remove %.0f ms"
+          % (added_s * 1000, removed_s * 1000))
