@@ -79,6 +79,15 @@ vb_conn_emit_full(VbConn *conn, VbEventKind kind, const char *key, int event, in
 }
 
 void
+vb_conn_emit_value(VbConn *conn, VbEventKind kind, const char *key, gint64 value)
+{
+    VbEvent ev = { .kind = kind, .key = key, .presence = VB_PRESENCE_SAME, .value = value };
+
+    if (conn->sink)
+        conn->sink(conn, &ev, conn->sink_data);
+}
+
+void
 vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, int detail, VbPresence presence)
 {
     vb_conn_emit_full(conn, kind, key, event, detail, presence, NULL);

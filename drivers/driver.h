@@ -95,6 +95,7 @@ typedef enum {
     VB_EVENT_DOMAIN_DEVICE_ADDED,   /* text: the device's alias */
     VB_EVENT_DOMAIN_DEVICE_REMOVED, /* text: the device's alias */
     VB_EVENT_DOMAIN_AGENT,    /* event: agent lifecycle state (1 connected, 2 disconnected); detail: reason */
+    VB_EVENT_DOMAIN_BALLOON_CHANGE, /* value: the balloon's size in KiB */
     VB_EVENT_NETWORK,
     VB_EVENT_NODE_DEVICE,
     VB_EVENT_STORAGE_POOL,
@@ -119,6 +120,7 @@ typedef struct {
     int detail;
     VbPresence presence;
     const char *text;
+    gint64 value;             /* BalloonChange */
 } VbEvent;
 
 typedef void (*VbEventSink)(VbConn *conn, const VbEvent *event, gpointer user_data);
@@ -504,6 +506,8 @@ void vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, in
 /* The same with the event's text (a namespace URI, a snapshot name, a MAC...). */
 void vb_conn_emit_full(VbConn *conn, VbEventKind kind, const char *key, int event, int detail,
                        VbPresence presence, const char *text);
+/* An event that carries one number (a balloon size). */
+void vb_conn_emit_value(VbConn *conn, VbEventKind kind, const char *key, gint64 value);
 
 /* Lookups shared by all drivers; they raise libvirt's "not found" errors. */
 VbDomainObj *vb_conn_domain_by_uuid(VbConn *conn, const char *uuid, GError **error);

@@ -204,3 +204,7 @@ enum { VB_NUMATUNE_MEM_STRICT, VB_NUMATUNE_MEM_PREFERRED, VB_NUMATUNE_MEM_INTERL
 /* virDomainGetHostnameFlags, virDomainSetTimeFlags */
 enum { VB_GET_HOSTNAME_LEASE = 1 << 0, VB_GET_HOSTNAME_AGENT = 1 << 1 };
 enum { VB_SET_TIME_SYNC = 1 << 0 };
+
+/* virDomainCrashedReason, virDomainEventCrashedDetailType */
+enum { VB_CRASHED_UNKNOWN, VB_CRASHED_PANICKED };
+enum { VB_EVENT_CRASHED_PANICKED };

@@ -185,6 +185,7 @@ static const VbEventRoute event_routes[] = {
     { VB_EVENT_DOMAIN_DEVICE_ADDED, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_DEVICE_REMOVED, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_AGENT, &vb_domain_class, NULL, NULL },
+    { VB_EVENT_DOMAIN_BALLOON_CHANGE, &vb_domain_class, NULL, NULL },
     { VB_EVENT_NETWORK, &vb_network_class, "NetworkEvent", "(oi)" },
     { VB_EVENT_NODE_DEVICE, &vb_nodedev_class, "NodeDeviceEvent", "(oii)" },
     { VB_EVENT_STORAGE_POOL, &vb_storagepool_class, "StoragePoolEvent", "(oii)" },
@@ -258,6 +259,8 @@ emit_event_signal(VbExport *export, const VbEvent *event, const VbEventRoute *ro
         emit(export, path, "org.libvirt.Domain",
              event->kind == VB_EVENT_DOMAIN_DEVICE_ADDED ? "DeviceAdded" : "DeviceRemoved",
              g_variant_new("(s)", event->text ? event->text : ""));
+    } else if (event->kind == VB_EVENT_DOMAIN_BALLOON_CHANGE) {
+        emit(export, path, "org.libvirt.Domain", "BalloonChange", g_variant_new("(t)", (guint64)event->value));
     } else if (event->kind == VB_EVENT_DOMAIN_AGENT) {
         emit(export, path, "org.libvirt.Domain", "AgentEvent", g_variant_new("(ii)", event->event, event->detail));
     } else if (event->kind == VB_EVENT_STORAGE_POOL_REFRESH) {

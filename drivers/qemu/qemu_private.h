@@ -24,6 +24,7 @@ struct _QemuRun {
     gboolean fake_reboot;    /* Reboot asked: the next SHUTDOWN resets the guest instead of ending QEMU */
     gboolean rebooting;      /* between that SHUTDOWN and the guest running again */
     gboolean saved;          /* its state went to a file: its end is SHUTOFF/SAVED */
+    gboolean panicked;       /* the guest panicked (GUEST_PANICKED): its end is SHUTOFF/CRASHED */
     GArray *relabeled;       /* files handed to QEMU's user, given back when the guest stops */
     GHashTable *removals;    /* device id -> QemuRemoval: unplugs QEMU has not reported yet */
     char *autodestroy_owner; /* AUTODESTROY: the client whose leaving the bus destroys the guest */

@@ -142,6 +142,8 @@ on_process_exited(VbQemuProcess *proc, int wait_status, gpointer user_data)
         run_stopped(run, VB_SHUTOFF_DESTROYED, VB_EVENT_STOPPED_DESTROYED);
     else if (run->saved)
         run_stopped(run, VB_SHUTOFF_SAVED, VB_EVENT_STOPPED_SAVED);
+    else if (run->panicked)
+        run_stopped(run, VB_SHUTOFF_CRASHED, VB_EVENT_STOPPED_CRASHED);
     else if (run->got_shutdown)
         run_stopped(run, VB_SHUTOFF_SHUTDOWN, VB_EVENT_STOPPED_SHUTDOWN);
     else
@@ -153,8 +155,8 @@ on_process_exited(VbQemuProcess *proc, int wait_status, gpointer user_data)
 static void
 on_stop(QemuRun *run, VbDomainObj *dom)
 {
-    /* QEMU also stops after the guest powered off: that is no pause */
-    if (dom->state == VB_DOMAIN_PAUSED || run->got_shutdown || run->rebooting)
+    /* QEMU also stops after the guest powered off or panicked: that is no pause */
+    if (dom->state == VB_DOMAIN_PAUSED || run->got_shutdown || run->rebooting || run->panicked)
         return;
     vb_domain_obj_set_state(dom, VB_DOMAIN_PAUSED, run->pause_reason);
     qemu_status_save(run->conn, dom, run);
@@ -201,6 +203,19 @@ on_shutdown_killed(GObject *source, GAsyncResult *result, gpointer user_data)
         g_warning("cannot end QEMU after the guest shut down: %s", error->message);
 }
 
+/* The guest panicked (pvpanic); QEMU has paused it. <on_crash>destroy</on_crash>, the only
+ * action the driver takes: the crash is announced, then QEMU is ended. */
+static void
+on_guest_panicked(QemuRun *run, VbDomainObj *dom)
+{
+    if (run->panicked)
+        return;
+    run->panicked = TRUE;
+    vb_domain_obj_set_state(dom, VB_DOMAIN_CRASHED, VB_CRASHED_PANICKED);
+    emit(run, VB_DOMAIN_EVENT_CRASHED, VB_EVENT_CRASHED_PANICKED, VB_PRESENCE_SAME);
+    vb_qemu_process_kill(run->proc, QEMU_KILL_GRACE_MS, NULL, on_shutdown_killed, NULL);
+}
+
 static void
 on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 timestamp_us, gpointer user_data)
 {
@@ -222,6 +237,8 @@ on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 time
         qemu_devices_handle_event(run, dom, name, data);
     else if (g_str_equal(name, "VSERPORT_CHANGE"))
         qemu_agent_handle_event(run, dom, data);
+    else if (g_str_equal(name, "GUEST_PANICKED"))
+        on_guest_panicked(run, dom);
     else
         qemu_tune_handle_event(run, dom, name, data);
 }

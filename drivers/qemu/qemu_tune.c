@@ -388,6 +388,8 @@ qemu_tune_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObj
     if (g_str_equal(name, "BALLOON_CHANGE") && json_object_has_member(data, "actual")) {
         dom->def->current_memory_kib = (guint64)json_object_get_int_member(data, "actual") / 1024;
         qemu_status_save(run->conn, dom, run);
+        vb_conn_emit_value(run->conn, VB_EVENT_DOMAIN_BALLOON_CHANGE, run->uuid,
+                           (gint64)dom->def->current_memory_kib);
     }
 }
 

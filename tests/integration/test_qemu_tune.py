@@ -70,11 +70,15 @@ def test_balloon_deflates_and_stats_follow(qemu, guest, home):
     qemu.call(path, DOMAIN, "Create", U(0))
     wait_serial(home, "tg", "TEST-GUEST READY")
     assert current_memory(str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))) == 131072
+    changes = qemu.recorder(interface=DOMAIN, member="BalloonChange", path=path)
 
     qemu.call(path, DOMAIN, "SetMemory", dbus.UInt64(98304), U(AFFECT_LIVE))
     # the guest's balloon driver gives the memory back by itself; QEMU's query-balloon follows
     wait_for(lambda: int(qemu.call(path, DOMAIN, "MemoryStats", U(0)).get(TAG_ACTUAL_BALLOON, 0)) == 98304, 60,
              "the balloon to reach 96 MiB")
+    # QEMU's BALLOON_CHANGE events as BalloonChange signals (KiB), ending at the new size
+    wait_for(lambda: changes.settle(0.1) and int(changes.signals[-1][3][0]) == 98304, 30,
+             "a BalloonChange signal of 96 MiB")
     mem = qemu.call(path, DOMAIN, "MemoryStats", U(0))
     with open("/proc/%d/status" % qemu_pid(home, "tg")) as f:
         vmrss = int(re.search(r"VmRSS:\s*(\d+)", f.read()).group(1))
