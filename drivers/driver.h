@@ -416,6 +416,10 @@ typedef struct {
     /* node devices */
     VbNodeDeviceObj *(*node_device_create_xml)(VbConn *conn, const char *xml, guint flags, GError **error);
     gboolean (*node_device_destroy)(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+    /* Devices the kernel makes after a sysfs write: the task returns the new device's name
+     * once udev reported it (create), or a boolean once it is gone (destroy). */
+    void (*node_device_create_xml_async)(VbConn *conn, const char *xml, guint flags, GTask *task);
+    void (*node_device_destroy_async)(VbConn *conn, VbNodeDeviceObj *dev, GTask *task);
     gboolean (*node_device_detach)(VbConn *conn, VbNodeDeviceObj *dev, const char *driver, guint flags, GError **error);
     gboolean (*node_device_reattach)(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
     gboolean (*node_device_reset)(VbConn *conn, VbNodeDeviceObj *dev, GError **error);

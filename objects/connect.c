@@ -530,6 +530,18 @@ node_device_lookup_scsi_host_by_wwn(VbCall *call, GVariant *args, GError **error
     return nodedev_reply(call, vb_conn_node_device_by_wwn(CONN(call), wwnn, wwpn, error));
 }
 
+static void
+node_device_created(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = g_task_propagate_pointer(G_TASK(result), &error);
+    g_autofree char *path = name ? vb_object_path(&deferred->call, &vb_nodedev_class, name) : NULL;
+
+    deferred->complete(deferred, path ? g_variant_new("(o)", path) : NULL, error);
+}
+
+/* A driver that waits for the device to appear (udev) answers with its name later. */
 static GVariant *
 node_device_create_xml(VbCall *call, GVariant *args, GError **error)
 {
@@ -537,6 +549,12 @@ node_device_create_xml(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&su)", &xml, &flags);
+    if (CONN(call)->driver->node_device_create_xml_async) {
+        CONN(call)->driver->node_device_create_xml_async(CONN(call), xml, flags,
+                                                          g_task_new(NULL, NULL, node_device_created,
+                                                                     call->defer(call)));
+        return NULL;
+    }
     return nodedev_reply(call, VB_DRIVER_CALL(CONN(call), node_device_create_xml, "virNodeDeviceCreateXML",
                                               error, xml, flags));
 }

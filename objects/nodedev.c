@@ -42,6 +42,10 @@ get_parent(VbCall *call, GError **error)
 static GVariant *
 nodedev_destroy(VbCall *call, GVariant *args, GError **error)
 {
+    if (call->conn->driver->node_device_destroy_async) {
+        call->conn->driver->node_device_destroy_async(call->conn, DEV(call), vb_call_empty_reply_task(call));
+        return NULL;
+    }
     return VB_DRIVER_CALL(call->conn, node_device_destroy, "virNodeDeviceDestroy", error, DEV(call))
                ? g_variant_new("()") : NULL;
 }

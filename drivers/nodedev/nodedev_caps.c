@@ -56,6 +56,8 @@ nodedev_classify(struct udev_device *device)
         type = VB_NODE_DEVICE_CAP_NET;
     if (g_strcmp0(udev_device_get_subsystem(device), "scsi_generic") == 0)
         type = VB_NODE_DEVICE_CAP_SCSI_GENERIC;
+    if (g_strcmp0(udev_device_get_subsystem(device), "mdev") == 0)
+        type = VB_NODE_DEVICE_CAP_MDEV;
     return type;
 }
 
@@ -291,6 +293,62 @@ fill_pcie(struct udev_device *device, VbNodeDeviceCapPci *pci)
     fill_pcie_link(device, "current_link_speed", "current_link_width", &pci->link_sta);
 }
 
+static char *
+read_trimmed(const char *dir, const char *file)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    char *text = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return NULL;
+    return g_strstrip(text);
+}
+
+static void
+mdev_type_free(VbNodeDeviceMdevType *type)
+{
+    g_free(type->id);
+    g_free(type->name);
+    g_free(type->device_api);
+    g_free(type);
+}
+
+/* g_ptr_array_sort hands the comparator pointers to the elements */
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* <capability type='mdev_types'>: the parent's mdev_supported_types/<type id>/ directories. */
+static void
+fill_pci_mdev_types(struct udev_device *device, VbNodeDeviceCapPci *pci)
+{
+    g_autofree char *dir = g_build_filename(udev_device_get_syspath(device), "mdev_supported_types", NULL);
+    g_autoptr(GDir) types = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    const char *entry;
+
+    if (!pci->mdev_types)
+        pci->mdev_types = g_ptr_array_new_with_free_func((GDestroyNotify)mdev_type_free);
+    while (types && (entry = g_dir_read_name(types)))
+        g_ptr_array_add(ids, g_strdup(entry));
+    g_ptr_array_sort(ids, compare_strings);
+    for (guint i = 0; i < ids->len; i++) {
+        g_autofree char *type_dir = g_build_filename(dir, g_ptr_array_index(ids, i), NULL);
+        g_autofree char *available = read_trimmed(type_dir, "available_instances");
+        VbNodeDeviceMdevType *type = g_new0(VbNodeDeviceMdevType, 1);
+        guint64 count = 0;
+
+        type->id = g_strdup(g_ptr_array_index(ids, i));
+        type->name = read_trimmed(type_dir, "name");
+        type->device_api = read_trimmed(type_dir, "device_api");
+        type->available_instances = available && parse_uint(available, 10, &count) ? (guint)MIN(count, G_MAXUINT) : 0;
+        g_ptr_array_add(pci->mdev_types, type);
+    }
+    pci->has_mdev_types = pci->mdev_types->len > 0;
+}
+
 static gboolean
 fill_pci(struct udev_device *device, VbNodeDeviceCap *cap)
 {
@@ -314,6 +372,7 @@ fill_pci(struct udev_device *device, VbNodeDeviceCap *cap)
         pci->numa_node = -1;
     fill_pci_iommu(device, pci);
     fill_pci_sriov(device, pci);
+    fill_pci_mdev_types(device, pci);
     fill_pci_header(device, pci);
     fill_pcie(device, pci);
     return TRUE;
@@ -558,6 +617,27 @@ fill_drm(struct udev_device *device, VbNodeDeviceCap *cap)
     return cap->drm_type < VB_NODE_DEVICE_DRM_LAST;
 }
 
+/* ---- mdev ---- */
+
+static gboolean
+fill_mdev(struct udev_device *device, VbNodeDeviceCap *cap)
+{
+    VbNodeDeviceCapMdev *mdev = &cap->mdev;
+    struct udev_device *parent = udev_device_get_parent(device);
+    g_autofree char *group = link_basename(device, "iommu_group");
+    guint64 number;
+
+    mdev->iommu_group = -1;
+    mdev->attrs = g_ptr_array_new();   /* sysfs has no mdev attributes to list */
+    if (!vb_uuid_parse(udev_device_get_sysname(device), mdev->uuid) ||
+        !(mdev->type = link_basename(device, "mdev_type")) || !parent)
+        return FALSE;
+    mdev->parent_addr = g_strdup(udev_device_get_sysname(parent));
+    if (group && parse_uint(group, 10, &number) && number <= G_MAXINT)
+        mdev->iommu_group = (int)number;
+    return TRUE;
+}
+
 /* ---- the device ---- */
 
 typedef gboolean (*FillCap)(struct udev_device *device, VbNodeDeviceCap *cap);
@@ -576,6 +656,7 @@ cap_filler(int type)
     case VB_NODE_DEVICE_CAP_STORAGE: return fill_storage;
     case VB_NODE_DEVICE_CAP_SCSI_GENERIC: return fill_scsi_generic;
     case VB_NODE_DEVICE_CAP_DRM: return fill_drm;
+    case VB_NODE_DEVICE_CAP_MDEV: return fill_mdev;
     default: return NULL;
     }
 }
@@ -588,6 +669,8 @@ name_suffix(const VbNodeDeviceCap *cap)
         return cap->net.address;
     if (cap->type == VB_NODE_DEVICE_CAP_STORAGE)
         return cap->storage.serial;
+    if (cap->type == VB_NODE_DEVICE_CAP_MDEV)   /* libvirt 9: mdev_<uuid>_<parent address> */
+        return cap->mdev.parent_addr;
     return NULL;
 }
 

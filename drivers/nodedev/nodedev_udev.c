@@ -29,7 +29,7 @@
 #define DMI_SYSPATH "/sys/devices/virtual/dmi/id"
 #define COMPUTER "computer"
 
-static const char *const subsystems[] = { "pci", "usb", "net", "scsi", "block", "drm", "scsi_generic" };
+static const char *const subsystems[] = { "pci", "usb", "net", "scsi", "block", "drm", "scsi_generic", "mdev" };
 
 typedef struct {
     VbConn *conn;
@@ -37,7 +37,19 @@ typedef struct {
     struct udev_monitor *monitor;
     guint watch;
     GHashTable *names;   /* sysfs path -> device name */
+    GPtrArray *waits;    /* DeviceWait: creations and removals waiting for udev */
 } NodedevState;
+
+/* A call waiting for a device to appear (@appear) or to go, as udev reports it. */
+typedef struct {
+    NodedevState *st;
+    char *name;
+    gboolean appear;
+    GTask *task;
+    guint timeout;
+} DeviceWait;
+
+static void device_waits_notify(NodedevState *st, const char *name, gboolean appeared);
 
 static GHashTable *states;   /* VbConn * -> NodedevState * */
 
@@ -65,6 +77,7 @@ list_add(NodedevState *st, VbNodeDeviceDef *def, gboolean announce)
     vb_obj_list_add(st->conn->node_devices, dev);
     if (announce)
         vb_conn_emit(st->conn, VB_EVENT_NODE_DEVICE, def->name, VB_NODE_DEVICE_EVENT_CREATED, 0, VB_PRESENCE_APPEARED);
+    device_waits_notify(st, def->name, TRUE);
 }
 
 static void
@@ -80,6 +93,7 @@ list_remove(NodedevState *st, const char *syspath)
         return;
     vb_conn_emit(st->conn, VB_EVENT_NODE_DEVICE, name, VB_NODE_DEVICE_EVENT_DELETED, 0, VB_PRESENCE_GONE);
     vb_obj_list_remove(st->conn->node_devices, dev);
+    device_waits_notify(st, name, FALSE);
 }
 
 /* The same device with new details: the list keeps the name string its index points to. */
@@ -213,9 +227,12 @@ enumerate(NodedevState *st)
             (g_get_monotonic_time() - start) / 1000.0);
 }
 
+static void device_wait_free(DeviceWait *wait);
+
 static void
 state_free(NodedevState *st)
 {
+    g_clear_pointer(&st->waits, g_ptr_array_unref);   /* waiting calls fail: the connection goes */
     g_clear_handle_id(&st->watch, g_source_remove);
     g_clear_pointer(&st->monitor, udev_monitor_unref);
     g_clear_pointer(&st->udev, udev_unref);
@@ -230,6 +247,7 @@ vb_nodedev_open(VbConn *conn)
 
     st->conn = conn;
     st->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    st->waits = g_ptr_array_new_with_free_func((GDestroyNotify)device_wait_free);
     if (!states)
         states = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)state_free);
     g_hash_table_replace(states, conn, st);
@@ -254,4 +272,191 @@ vb_nodedev_close(VbConn *conn)
         g_hash_table_remove(states, conn);
     if (states && g_hash_table_size(states) == 0)
         g_clear_pointer(&states, g_hash_table_unref);
+}
+
+/* ---- devices the kernel makes: mediated devices (mdev) ----
+ *
+ * NodeDeviceCreateXML writes the new device's UUID to its parent's
+ * mdev_supported_types/<type>/create and Destroy writes 1 to the device's remove; the call
+ * answers when udev reports the device there (or gone), as libvirt's does, or fails after
+ * DEVICE_WAIT_MS. */
+
+#define DEVICE_WAIT_MS 5000
+
+static void
+device_wait_free(DeviceWait *wait)
+{
+    if (wait->timeout)
+        g_source_remove(wait->timeout);
+    if (wait->task) {
+        g_task_return_new_error(wait->task, VB_ERROR, VB_ERR_OPERATION_FAILED, "%s",
+                                "operation failed: the connection was closed");
+        g_object_unref(wait->task);
+    }
+    g_free(wait->name);
+    g_free(wait);
+}
+
+static void
+device_wait_answer(DeviceWait *wait, GError *error)
+{
+    GTask *task = g_steal_pointer(&wait->task);
+
+    if (error)
+        g_task_return_error(task, error);
+    else if (wait->appear)
+        g_task_return_pointer(task, g_strdup(wait->name), g_free);
+    else
+        g_task_return_boolean(task, TRUE);
+    g_object_unref(task);
+    g_ptr_array_remove(wait->st->waits, wait);
+}
+
+static void
+device_waits_notify(NodedevState *st, const char *name, gboolean appeared)
+{
+    for (guint i = st->waits ? st->waits->len : 0; i > 0; i--) {
+        DeviceWait *wait = g_ptr_array_index(st->waits, i - 1);
+        if (wait->appear == appeared && g_str_equal(wait->name, name))
+            device_wait_answer(wait, NULL);
+    }
+}
+
+static gboolean
+device_wait_timed_out(gpointer user_data)
+{
+    DeviceWait *wait = user_data;
+    GError *error = NULL;
+
+    wait->timeout = 0;
+    vb_set_error(&error, VB_ERR_OPERATION_FAILED, "device %s did not %s within %d s", wait->name,
+                 wait->appear ? "appear" : "go away", DEVICE_WAIT_MS / 1000);
+    device_wait_answer(wait, error);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+device_wait_add(NodedevState *st, const char *name, gboolean appear, GTask *task)
+{
+    DeviceWait *wait = g_new0(DeviceWait, 1);
+
+    wait->st = st;
+    wait->name = g_strdup(name);
+    wait->appear = appear;
+    wait->task = task;
+    wait->timeout = g_timeout_add(DEVICE_WAIT_MS, device_wait_timed_out, wait);
+    g_ptr_array_add(st->waits, wait);
+}
+
+static gboolean
+sysfs_write_value(const char *path, const char *value, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (g_file_set_contents_full(path, value, -1, G_FILE_SET_CONTENTS_NONE, 0200, &local))
+        return TRUE;
+    vb_set_error(error, VB_ERR_SYSTEM_ERROR, "cannot write '%s' to %s: %s", value, path, local->message);
+    return FALSE;
+}
+
+static const VbNodeDeviceMdevType *
+parent_mdev_type(VbNodeDeviceObj *parent, const char *type)
+{
+    VbNodeDeviceCap *cap = vb_node_device_def_find_cap(parent->def, VB_NODE_DEVICE_CAP_PCI_DEV);
+
+    for (guint i = 0; cap && cap->pci.mdev_types && i < cap->pci.mdev_types->len; i++) {
+        const VbNodeDeviceMdevType *t = g_ptr_array_index(cap->pci.mdev_types, i);
+        if (g_str_equal(t->id, type))
+            return t;
+    }
+    return NULL;
+}
+
+/* The mdev the definition asks for: its parent, type and UUID (generated when absent). */
+static gboolean
+mdev_request(NodedevState *st, const VbNodeDeviceDef *def, VbNodeDeviceObj **parent, VbNodeDeviceCapMdev **mdev,
+             GError **error)
+{
+    VbNodeDeviceCap *cap = vb_node_device_def_find_cap(def, VB_NODE_DEVICE_CAP_MDEV);
+
+    if (!cap) {
+        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "%s",
+                     "only mediated devices (mdev) can be created on this host: no fc_host supports vports");
+        return FALSE;
+    }
+    if (!def->parent) {
+        vb_set_error(error, VB_ERR_XML_ERROR, "%s", "a mediated device needs a <parent>");
+        return FALSE;
+    }
+    if (!(*parent = vb_conn_node_device_by_name(st->conn, def->parent, error)))
+        return FALSE;
+    if (!parent_mdev_type(*parent, cap->mdev.type)) {
+        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "Unable to find mediated device type '%s' in parent '%s'",
+                     cap->mdev.type, def->parent);
+        return FALSE;
+    }
+    if (!cap->mdev.uuid[0])
+        vb_uuid_generate(cap->mdev.uuid);
+    *mdev = &cap->mdev;
+    return TRUE;
+}
+
+void
+vb_nodedev_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *task)
+{
+    NodedevState *st = states ? g_hash_table_lookup(states, conn) : NULL;
+    g_autoptr(VbNodeDeviceDef) def = NULL;
+    g_autofree char *create = NULL;
+    g_autofree char *name = NULL;
+    VbNodeDeviceCapMdev *mdev = NULL;
+    VbNodeDeviceObj *parent = NULL;
+    VbNodeDeviceCap *pci;
+    GError *error = NULL;
+
+    if (!vb_check_flags(flags, 0, "virNodeDeviceCreateXML", &error) ||
+        !(def = vb_node_device_def_parse(xml, VB_NODE_DEVICE_PARSE_CREATE, &error)) || !st ||
+        !mdev_request(st, def, &parent, &mdev, &error)) {
+        if (!error)
+            vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "node devices are not available");
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    pci = vb_node_device_def_find_cap(parent->def, VB_NODE_DEVICE_CAP_PCI_DEV);
+    {
+        g_autofree char *addr = g_strdup_printf("%04x:%02x:%02x.%x", pci->pci.domain, pci->pci.bus, pci->pci.slot,
+                                                pci->pci.function);
+        name = nodedev_name_form("mdev", mdev->uuid, addr);
+        create = g_strdup_printf("/sys/bus/pci/devices/%s/mdev_supported_types/%s/create", addr, mdev->type);
+    }
+    if (vb_obj_list_by_key(conn->node_devices, name)) {
+        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "mediated device %s already exists", mdev->uuid);
+    } else if (sysfs_write_value(create, mdev->uuid, &error)) {
+        device_wait_add(st, name, TRUE, task);
+        return;
+    }
+    g_task_return_error(task, error);
+    g_object_unref(task);
+}
+
+void
+vb_nodedev_destroy_async(VbConn *conn, VbNodeDeviceObj *dev, GTask *task)
+{
+    NodedevState *st = states ? g_hash_table_lookup(states, conn) : NULL;
+    VbNodeDeviceCap *cap = vb_node_device_def_find_cap(dev->def, VB_NODE_DEVICE_CAP_MDEV);
+    g_autofree char *remove = NULL;
+    GError *error = NULL;
+
+    if (!cap || !st) {
+        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "device '%s' is not a mediated device: only those can be "
+                     "destroyed here", dev->def->name);
+    } else {
+        remove = g_strdup_printf("/sys/bus/mdev/devices/%s/remove", cap->mdev.uuid);
+        if (sysfs_write_value(remove, "1", &error)) {
+            device_wait_add(st, dev->def->name, FALSE, task);
+            return;
+        }
+    }
+    g_task_return_error(task, error);
+    g_object_unref(task);
 }

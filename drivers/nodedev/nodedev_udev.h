@@ -15,3 +15,8 @@ gboolean vb_nodedev_pci_reattach(VbConn *conn, VbNodeDeviceObj *dev, GError **er
  * and the device probed again whatever it is bound to now. */
 gboolean vb_nodedev_pci_release(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
 gboolean vb_nodedev_pci_reset(VbConn *conn, VbNodeDeviceObj *dev, GError **error);
+
+/* NodeDeviceCreateXML / NodeDevice.Destroy for mediated devices (sysfs create and remove);
+ * the create task returns the new device's name once udev reports it. */
+void vb_nodedev_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *task);
+void vb_nodedev_destroy_async(VbConn *conn, VbNodeDeviceObj *dev, GTask *task);

@@ -128,6 +128,8 @@ const VbDriver vb_qemu_driver = {
     .node_get_security_model = qemu_node_get_security_model,
     .node_device_detach = vb_nodedev_pci_detach,
     .node_device_reattach = qemu_node_device_reattach,
+    .node_device_create_xml_async = vb_nodedev_create_xml_async,
+    .node_device_destroy_async = vb_nodedev_destroy_async,
     .node_device_reset = vb_nodedev_pci_reset,
 
     .domain_define_xml = qemu_domain_define_xml,
