@@ -22,6 +22,7 @@
 #include "drivers/nodedev/nodedev_udev.h"
 
 #include <glib-unix.h>
+#include <string.h>
 
 #include "drivers/nodedev/nodedev_private.h"
 
@@ -40,16 +41,18 @@ typedef struct {
     GPtrArray *waits;    /* DeviceWait: creations and removals waiting for udev */
 } NodedevState;
 
-/* A call waiting for a device to appear (@appear) or to go, as udev reports it. */
+/* A call waiting for a device to appear (@appear) or to go, as udev reports it: by name, or
+ * (a vHBA, whose name the kernel picks) by its fc_host's WWNN and WWPN. */
 typedef struct {
     NodedevState *st;
     char *name;
+    char *wwnn, *wwpn;
     gboolean appear;
     GTask *task;
     guint timeout;
 } DeviceWait;
 
-static void device_waits_notify(NodedevState *st, const char *name, gboolean appeared);
+static void device_waits_notify(NodedevState *st, const VbNodeDeviceDef *def, const char *name, gboolean appeared);
 
 static GHashTable *states;   /* VbConn * -> NodedevState * */
 
@@ -77,7 +80,7 @@ list_add(NodedevState *st, VbNodeDeviceDef *def, gboolean announce)
     vb_obj_list_add(st->conn->node_devices, dev);
     if (announce)
         vb_conn_emit(st->conn, VB_EVENT_NODE_DEVICE, def->name, VB_NODE_DEVICE_EVENT_CREATED, 0, VB_PRESENCE_APPEARED);
-    device_waits_notify(st, def->name, TRUE);
+    device_waits_notify(st, def, def->name, TRUE);
 }
 
 static void
@@ -93,7 +96,7 @@ list_remove(NodedevState *st, const char *syspath)
         return;
     vb_conn_emit(st->conn, VB_EVENT_NODE_DEVICE, name, VB_NODE_DEVICE_EVENT_DELETED, 0, VB_PRESENCE_GONE);
     vb_obj_list_remove(st->conn->node_devices, dev);
-    device_waits_notify(st, name, FALSE);
+    device_waits_notify(st, NULL, name, FALSE);
 }
 
 /* The same device with new details: the list keeps the name string its index points to. */
@@ -118,6 +121,8 @@ device_update(NodedevState *st, struct udev_device *device, gboolean announce)
         def->parent = g_strdup(parent_name(st, device));
     if (dev && def && g_str_equal(dev->def->name, def->name)) {
         list_replace(dev, def);
+        /* a vHBA's fc_host may show up after its scsi_host: a creation waiting for it is over */
+        device_waits_notify(st, dev->def, dev->def->name, TRUE);
         return;
     }
     if (old)
@@ -294,31 +299,43 @@ device_wait_free(DeviceWait *wait)
         g_object_unref(wait->task);
     }
     g_free(wait->name);
+    g_free(wait->wwnn);
+    g_free(wait->wwpn);
     g_free(wait);
 }
 
 static void
-device_wait_answer(DeviceWait *wait, GError *error)
+device_wait_answer(DeviceWait *wait, const char *name, GError *error)
 {
     GTask *task = g_steal_pointer(&wait->task);
 
     if (error)
         g_task_return_error(task, error);
     else if (wait->appear)
-        g_task_return_pointer(task, g_strdup(wait->name), g_free);
+        g_task_return_pointer(task, g_strdup(name), g_free);
     else
         g_task_return_boolean(task, TRUE);
     g_object_unref(task);
     g_ptr_array_remove(wait->st->waits, wait);
 }
 
+static gboolean
+has_wwns(const VbNodeDeviceDef *def, const char *wwnn, const char *wwpn)
+{
+    VbNodeDeviceCap *cap = def ? vb_node_device_def_find_cap(def, VB_NODE_DEVICE_CAP_SCSI_HOST) : NULL;
+
+    return cap && cap->scsi_host.has_fc_host && g_ascii_strcasecmp(cap->scsi_host.wwnn, wwnn) == 0 &&
+           g_ascii_strcasecmp(cap->scsi_host.wwpn, wwpn) == 0;
+}
+
 static void
-device_waits_notify(NodedevState *st, const char *name, gboolean appeared)
+device_waits_notify(NodedevState *st, const VbNodeDeviceDef *def, const char *name, gboolean appeared)
 {
     for (guint i = st->waits ? st->waits->len : 0; i > 0; i--) {
         DeviceWait *wait = g_ptr_array_index(st->waits, i - 1);
-        if (wait->appear == appeared && g_str_equal(wait->name, name))
-            device_wait_answer(wait, NULL);
+        if (wait->appear == appeared &&
+            (wait->wwnn ? appeared && has_wwns(def, wait->wwnn, wait->wwpn) : g_str_equal(wait->name, name)))
+            device_wait_answer(wait, name, NULL);
     }
 }
 
@@ -331,11 +348,11 @@ device_wait_timed_out(gpointer user_data)
     wait->timeout = 0;
     vb_set_error(&error, VB_ERR_OPERATION_FAILED, "device %s did not %s within %d s", wait->name,
                  wait->appear ? "appear" : "go away", DEVICE_WAIT_MS / 1000);
-    device_wait_answer(wait, error);
+    device_wait_answer(wait, NULL, error);
     return G_SOURCE_REMOVE;
 }
 
-static void
+static DeviceWait *
 device_wait_add(NodedevState *st, const char *name, gboolean appear, GTask *task)
 {
     DeviceWait *wait = g_new0(DeviceWait, 1);
@@ -346,6 +363,7 @@ device_wait_add(NodedevState *st, const char *name, gboolean appear, GTask *task
     wait->task = task;
     wait->timeout = g_timeout_add(DEVICE_WAIT_MS, device_wait_timed_out, wait);
     g_ptr_array_add(st->waits, wait);
+    return wait;
 }
 
 static gboolean
@@ -379,11 +397,8 @@ mdev_request(NodedevState *st, const VbNodeDeviceDef *def, VbNodeDeviceObj **par
 {
     VbNodeDeviceCap *cap = vb_node_device_def_find_cap(def, VB_NODE_DEVICE_CAP_MDEV);
 
-    if (!cap) {
-        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "%s",
-                     "only mediated devices (mdev) can be created on this host: no fc_host supports vports");
+    if (!cap)
         return FALSE;
-    }
     if (!def->parent) {
         vb_set_error(error, VB_ERR_XML_ERROR, "%s", "a mediated device needs a <parent>");
         return FALSE;
@@ -401,39 +416,139 @@ mdev_request(NodedevState *st, const VbNodeDeviceDef *def, VbNodeDeviceObj **par
     return TRUE;
 }
 
+static gboolean
+create_mdev(NodedevState *st, const VbNodeDeviceDef *def, GTask *task, GError **error)
+{
+    g_autofree char *create = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *addr = NULL;
+    VbNodeDeviceCapMdev *mdev = NULL;
+    VbNodeDeviceObj *parent = NULL;
+    VbNodeDeviceCap *pci;
+
+    if (!mdev_request(st, def, &parent, &mdev, error))
+        return FALSE;
+    pci = vb_node_device_def_find_cap(parent->def, VB_NODE_DEVICE_CAP_PCI_DEV);
+    addr = g_strdup_printf("%04x:%02x:%02x.%x", pci->pci.domain, pci->pci.bus, pci->pci.slot, pci->pci.function);
+    name = nodedev_name_form("mdev", mdev->uuid, addr);
+    create = g_strdup_printf("/sys/bus/pci/devices/%s/mdev_supported_types/%s/create", addr, mdev->type);
+    if (vb_obj_list_by_key(st->conn->node_devices, name)) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "mediated device %s already exists", mdev->uuid);
+        return FALSE;
+    }
+    if (!sysfs_write_value(create, mdev->uuid, error))
+        return FALSE;
+    device_wait_add(st, name, TRUE, task);
+    return TRUE;
+}
+
+/* ---- vHBAs: NPIV ports of a Fibre Channel HBA ---- */
+
+static VbNodeDeviceCapScsiHost *
+scsi_host_of(VbNodeDeviceObj *dev)
+{
+    VbNodeDeviceCap *cap = dev ? vb_node_device_def_find_cap(dev->def, VB_NODE_DEVICE_CAP_SCSI_HOST) : NULL;
+
+    return cap ? &cap->scsi_host : NULL;
+}
+
+/* The HBA a new vHBA goes on: <parent>, <parent wwnn= wwpn=>, <parent fabric_wwn=>, or the
+ * first one that can make vports (as libvirt's virVHBAFindVportHost). */
+static VbNodeDeviceObj *
+vhba_parent(NodedevState *st, const VbNodeDeviceDef *def, GError **error)
+{
+    g_autoptr(GPtrArray) all = NULL;
+    VbNodeDeviceCapScsiHost *host;
+    VbNodeDeviceObj *parent = NULL;
+
+    if (def->parent && !(parent = vb_conn_node_device_by_name(st->conn, def->parent, error)))
+        return NULL;
+    all = vb_obj_list_values(st->conn->node_devices);
+    for (guint i = 0; !parent && i < all->len; i++) {
+        VbNodeDeviceObj *dev = g_ptr_array_index(all, i);
+
+        if (!(host = scsi_host_of(dev)) || !host->has_vport_ops)
+            continue;
+        if (def->parent_wwnn ? has_wwns(dev->def, def->parent_wwnn, def->parent_wwpn)
+            : def->parent_fabric_wwn ? g_ascii_strcasecmp(host->fabric_wwn ? host->fabric_wwn : "",
+                                                          def->parent_fabric_wwn) == 0
+            : TRUE)
+            parent = dev;
+    }
+    if (!parent) {
+        vb_set_error(error, VB_ERR_OPERATION_FAILED, "%s", "no Fibre Channel HBA that can make vports was found");
+        return NULL;
+    }
+    if (!(host = scsi_host_of(parent)) || !host->has_vport_ops) {
+        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "Parent device %s is not capable of vport operations",
+                     parent->def->name);
+        return NULL;
+    }
+    return parent;
+}
+
+/* "<wwpn>:<wwnn>" to the HBA's vport_create or vport_delete. */
+static gboolean
+vport_write(VbNodeDeviceObj *parent, const char *op, const char *wwnn, const char *wwpn, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/sys/class/fc_host/host%u/%s", scsi_host_of(parent)->host, op);
+    g_autofree char *value = g_strdup_printf("%s:%s", wwpn, wwnn);
+
+    if (!wwnn || !wwpn || strspn(wwnn, "0123456789abcdefABCDEF") != strlen(wwnn) ||
+        strspn(wwpn, "0123456789abcdefABCDEF") != strlen(wwpn)) {
+        vb_set_error(error, VB_ERR_XML_ERROR, "%s", "a vHBA's wwnn and wwpn must be hexadecimal");
+        return FALSE;
+    }
+    return sysfs_write_value(path, value, error);
+}
+
+static gboolean
+create_vhba(NodedevState *st, const VbNodeDeviceDef *def, VbNodeDeviceCapScsiHost *want, GTask *task,
+            GError **error)
+{
+    VbNodeDeviceObj *parent = vhba_parent(st, def, error);
+    g_autofree char *wwnn = want->wwnn ? g_strdup(want->wwnn) : vb_node_device_generate_wwn();
+    g_autofree char *wwpn = want->wwpn ? g_strdup(want->wwpn) : vb_node_device_generate_wwn();
+    g_autofree char *what = NULL;
+    DeviceWait *wait;
+
+    if (!parent || !vport_write(parent, "vport_create", wwnn, wwpn, error))
+        return FALSE;
+    what = g_strdup_printf("with wwnn %s, wwpn %s", wwnn, wwpn);
+    wait = device_wait_add(st, what, TRUE, task);
+    wait->wwnn = g_steal_pointer(&wwnn);
+    wait->wwpn = g_steal_pointer(&wwpn);
+    return TRUE;
+}
+
+/* Starts the creation @def asks for; FALSE with @error when it cannot start. */
+static gboolean
+create_device(NodedevState *st, const VbNodeDeviceDef *def, GTask *task, GError **error)
+{
+    VbNodeDeviceCap *host = vb_node_device_def_find_cap(def, VB_NODE_DEVICE_CAP_SCSI_HOST);
+
+    if (vb_node_device_def_find_cap(def, VB_NODE_DEVICE_CAP_MDEV))
+        return create_mdev(st, def, task, error);
+    if (host && host->scsi_host.has_fc_host)
+        return create_vhba(st, def, &host->scsi_host, task, error);
+    vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "%s",
+                 "only mediated devices (mdev) and vHBAs (scsi_host with fc_host) can be created");
+    return FALSE;
+}
+
 void
 vb_nodedev_create_xml_async(VbConn *conn, const char *xml, guint flags, GTask *task)
 {
     NodedevState *st = states ? g_hash_table_lookup(states, conn) : NULL;
     g_autoptr(VbNodeDeviceDef) def = NULL;
-    g_autofree char *create = NULL;
-    g_autofree char *name = NULL;
-    VbNodeDeviceCapMdev *mdev = NULL;
-    VbNodeDeviceObj *parent = NULL;
-    VbNodeDeviceCap *pci;
     GError *error = NULL;
 
-    if (!vb_check_flags(flags, 0, "virNodeDeviceCreateXML", &error) ||
-        !(def = vb_node_device_def_parse(xml, VB_NODE_DEVICE_PARSE_CREATE, &error)) || !st ||
-        !mdev_request(st, def, &parent, &mdev, &error)) {
-        if (!error)
+    if (vb_check_flags(flags, 0, "virNodeDeviceCreateXML", &error) &&
+        (def = vb_node_device_def_parse(xml, VB_NODE_DEVICE_PARSE_CREATE, &error))) {
+        if (!st)
             vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "node devices are not available");
-        g_task_return_error(task, error);
-        g_object_unref(task);
-        return;
-    }
-    pci = vb_node_device_def_find_cap(parent->def, VB_NODE_DEVICE_CAP_PCI_DEV);
-    {
-        g_autofree char *addr = g_strdup_printf("%04x:%02x:%02x.%x", pci->pci.domain, pci->pci.bus, pci->pci.slot,
-                                                pci->pci.function);
-        name = nodedev_name_form("mdev", mdev->uuid, addr);
-        create = g_strdup_printf("/sys/bus/pci/devices/%s/mdev_supported_types/%s/create", addr, mdev->type);
-    }
-    if (vb_obj_list_by_key(conn->node_devices, name)) {
-        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "mediated device %s already exists", mdev->uuid);
-    } else if (sysfs_write_value(create, mdev->uuid, &error)) {
-        device_wait_add(st, name, TRUE, task);
-        return;
+        else if (create_device(st, def, task, &error))
+            return;
     }
     g_task_return_error(task, error);
     g_object_unref(task);
@@ -444,18 +559,25 @@ vb_nodedev_destroy_async(VbConn *conn, VbNodeDeviceObj *dev, GTask *task)
 {
     NodedevState *st = states ? g_hash_table_lookup(states, conn) : NULL;
     VbNodeDeviceCap *cap = vb_node_device_def_find_cap(dev->def, VB_NODE_DEVICE_CAP_MDEV);
+    VbNodeDeviceCapScsiHost *host = scsi_host_of(dev);
+    VbNodeDeviceObj *parent = dev->def->parent ? vb_obj_list_by_key(conn->node_devices, dev->def->parent) : NULL;
+    VbNodeDeviceCapScsiHost *hba = scsi_host_of(parent);
     g_autofree char *remove = NULL;
     GError *error = NULL;
+    gboolean written = FALSE;
 
-    if (!cap || !st) {
-        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "device '%s' is not a mediated device: only those can be "
-                     "destroyed here", dev->def->name);
-    } else {
+    if (st && cap) {
         remove = g_strdup_printf("/sys/bus/mdev/devices/%s/remove", cap->mdev.uuid);
-        if (sysfs_write_value(remove, "1", &error)) {
-            device_wait_add(st, dev->def->name, FALSE, task);
-            return;
-        }
+        written = sysfs_write_value(remove, "1", &error);
+    } else if (st && host && host->has_fc_host && hba && hba->has_vport_ops) {
+        written = vport_write(parent, "vport_delete", host->wwnn, host->wwpn, &error);
+    } else {
+        vb_set_error(&error, VB_ERR_OPERATION_INVALID, "device '%s' is neither a mediated device nor a vHBA: it "
+                     "cannot be destroyed", dev->def->name);
+    }
+    if (written) {
+        device_wait_add(st, dev->def->name, FALSE, task);
+        return;
     }
     g_task_return_error(task, error);
     g_object_unref(task);
