@@ -9,6 +9,7 @@ packages=(
   dnsmasq-base nftables  # virtual networks (drivers/network)
   libudev-dev udev pci.ids umockdev gir1.2-umockdev-1.0 libumockdev-dev  # drivers/nodedev and its mocked-sysfs tests
   e2fsprogs util-linux mount  # fs storage pools: mkfs, blkid, losetup, (u)mount, unshare, nsenter
+  scrub  # volume wiping patterns (nnsa, dod, ... random)
   xz-utils cpio  # the test guest (../shared/guest): an uncompressed vmlinux, a reproducible initrd
 )
 missing=()

@@ -552,12 +552,59 @@ wipe_raw(const char *path, GError **error)
     return ok;
 }
 
+/* TRIM: the whole file becomes a hole, which reads as zeros and frees the space. */
+static gboolean
+trim_raw(const char *path, GError **error)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    struct stat st;
+    gboolean ok = TRUE;
+
+    if (fd < 0)
+        return system_error(error, errno, "cannot open", path);
+    if (fstat(fd, &st) < 0)
+        ok = system_error(error, errno, "cannot stat", path);
+    else if (st.st_size && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, st.st_size) < 0)
+        ok = system_error(error, errno, "cannot trim", path);
+    close(fd);
+    return ok;
+}
+
+/* The patterns libvirt hands to scrub(1), by virStorageVolWipeAlgorithm (1..8). */
+static const char *const scrub_patterns[] = { NULL, "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7",
+                                              "pfitzner33", "random" };
+
+static gboolean
+scrub_raw(const char *path, guint algorithm, GError **error)
+{
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *err = NULL;
+
+    if (!(proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &local, "scrub",
+                                  "-f", "-p", scrub_patterns[algorithm], path, NULL)) ||
+        !g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &err, &local)) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "cannot run scrub for wiping algorithm '%s': %s",
+                     scrub_patterns[algorithm], local->message);
+        return FALSE;
+    }
+    if (!g_subprocess_get_successful(proc)) {
+        vb_set_error(error, VB_ERR_INTERNAL_ERROR, "scrub failed on %s: %s", path, err ? g_strstrip(err) : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
-vb_dir_vol_wipe(const VbStorageVolDef *def, GError **error)
+vb_dir_vol_wipe(const VbStorageVolDef *def, guint algorithm, GError **error)
 {
     /* a qcow2 image reads zeros once it is made anew with the same size and backing file */
     if (def->target.format == VB_STORAGE_FILE_QCOW2)
         return make_qcow2(def, FALSE, error);
+    if (algorithm == VB_VOL_WIPE_TRIM)
+        return trim_raw(def->target.path, error);
+    if (algorithm > 0 && algorithm < G_N_ELEMENTS(scrub_patterns))
+        return scrub_raw(def->target.path, algorithm, error);
     return wipe_raw(def->target.path, error);
 }
 

@@ -58,7 +58,10 @@ VbStorageVolDef *vb_dir_vol_read(const char *path, GError **error);
 gboolean vb_dir_vol_create(const VbStorageVolDef *def, guint flags, GError **error);
 gboolean vb_dir_vol_clone(const VbStorageVolDef *def, const VbStorageVolDef *from, GError **error);
 gboolean vb_dir_vol_resize(const VbStorageVolDef *def, guint64 capacity, guint flags, GError **error);
-gboolean vb_dir_vol_wipe(const VbStorageVolDef *def, GError **error);
+/* virStorageVolWipeAlgorithm: ZERO, the scrub(1) patterns NNSA..RANDOM (1..8), TRIM */
+enum { VB_VOL_WIPE_ZERO = 0, VB_VOL_WIPE_TRIM = 9, VB_VOL_WIPE_LAST = 10 };
+/* @algorithm: a VB_VOL_WIPE_* value. */
+gboolean vb_dir_vol_wipe(const VbStorageVolDef *def, guint algorithm, GError **error);
 gboolean vb_dir_vol_delete(const char *path, GError **error);
 
 /* ---- storage_fs.c: the fs backend (blocking) ---- */

@@ -7,8 +7,6 @@
 
 #include "drivers/storage/storage_private.h"
 
-#define WIPE_ALG_ZERO 0
-#define WIPE_ALG_LAST 10         /* libvirt's VIR_STORAGE_VOL_WIPE_ALG_LAST */
 
 static void
 fail_task(GTask *task, GError *error)
@@ -331,7 +329,7 @@ vb_storage_vol_resize_async(VbConn *conn, VbStorageVolObj *vol, guint64 capacity
 static gboolean
 wipe_work(StorageJob *job, GError **error)
 {
-    return vb_dir_vol_wipe(job->def, error) && read_back(job, error);
+    return vb_dir_vol_wipe(job->def, job->flags, error) && read_back(job, error);
 }
 
 void
@@ -344,13 +342,14 @@ vb_storage_vol_wipe_async(VbConn *conn, VbStorageVolObj *vol, guint pattern, gui
         fail_task(task, error);
         return;
     }
-    if (pattern >= WIPE_ALG_LAST) {
+    if (pattern >= VB_VOL_WIPE_LAST) {
         vb_set_error(&error, VB_ERR_INVALID_ARG, "wiping algorithm %u not supported", pattern);
         fail_task(task, error);
         return;
     }
-    if (pattern != WIPE_ALG_ZERO) {
-        vb_set_error(&error, VB_ERR_OPERATION_UNSUPPORTED, "wiping algorithm %u is not supported, only zero (0)",
+    /* a qcow2 image is wiped by making it anew (zero); the other patterns are for raw data */
+    if (pattern != VB_VOL_WIPE_ZERO && vol->def->target.format != VB_STORAGE_FILE_RAW) {
+        vb_set_error(&error, VB_ERR_OPERATION_UNSUPPORTED, "wiping algorithm %u is supported for raw volumes only",
                      pattern);
         fail_task(task, error);
         return;
@@ -362,6 +361,7 @@ vb_storage_vol_wipe_async(VbConn *conn, VbStorageVolObj *vol, guint pattern, gui
     }
     job = storage_job_new(conn, vol->pool, task);
     job->def = storage_vol_def_copy(vol->def);
+    job->flags = pattern;    /* the worker's: which algorithm */
     storage_job_mark_busy(job, vol);
     job->work = wipe_work;
     job->done = changed_done;

@@ -328,7 +328,6 @@ def test_wipe_writes_zeros(virtbusd_factory, home, pooldir):
         f.write(b"\xff" * 4096)
         f.seek(3 * MIB)
         f.write(b"secret")
-    assert_dbus_error(d.call, raw, VOL, "Wipe", U(1), U(0), contains="not supported")
     assert_dbus_error(d.call, raw, VOL, "Wipe", U(99), U(0), contains="not supported")
     assert open(raw_path, "rb").read(4) == b"\xff" * 4
     d.call(raw, VOL, "Wipe", U(0), U(0))
@@ -343,6 +342,36 @@ def test_wipe_writes_zeros(virtbusd_factory, home, pooldir):
     assert info["format"] == "qcow2" and info["virtual-size"] == 32 * MIB
     out = subprocess.check_output(["qemu-io", "-f", "qcow2", "-c", "read -P 0 0 1M", qpath])
     assert b"Pattern verification failed" not in out
+    assert_dbus_error(d.call, qcow, VOL, "Wipe", U(1), U(0), contains="for raw volumes only")
+
+
+WIPE_NNSA, WIPE_RANDOM, WIPE_TRIM = 1, 8, 9
+
+
+def test_wipe_patterns_trim_and_scrub(virtbusd_factory, home, pooldir):
+    d = virtbusd_factory(env=home)
+    p = started_pool(d, pooldir)
+    raw = create_vol(d, p, vol_xml("t.img", 4 * MIB, allocation=0))
+    path = os.path.join(pooldir, "t.img")
+
+    def fill():
+        with open(path, "r+b") as f:
+            f.write(b"secret" * (MIB // 6))
+            os.fsync(f.fileno())
+
+    fill()
+    assert os.stat(path).st_blocks * 512 >= MIB
+    d.call(raw, VOL, "Wipe", U(WIPE_TRIM), U(0))                 # punched: zeros, no blocks
+    data = open(path, "rb").read()
+    assert len(data) == 4 * MIB and data.count(0) == len(data) and os.stat(path).st_blocks == 0
+    assert int(d.call(raw, VOL, "GetInfo", U(0))[2]) == 0        # allocation follows
+    if not shutil.which("scrub"):
+        pytest.skip("scrub is not installed")
+    for pattern in (WIPE_NNSA, WIPE_RANDOM):
+        fill()
+        d.call(raw, VOL, "Wipe", U(pattern), U(0))
+        data = open(path, "rb").read()
+        assert len(data) == 4 * MIB and b"secret" not in data
 
 
 def test_delete_volume(virtbusd_factory, home, pooldir):
