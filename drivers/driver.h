@@ -345,6 +345,7 @@ typedef struct {
     void (*client_gone)(VbConn *conn, const char *name);
     void (*domain_attach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
     void (*domain_detach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+    void (*domain_update_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 
     /* domain tuning: typed parameters in and out are GArrays of VbTypedParam */
     GArray *(*domain_get_blkio_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);

@@ -551,6 +551,20 @@ domain_detach_device(VbCall *call, GVariant *args, GError **error)
     return CALL(call, domain_detach_device, "virDomainDetachDeviceFlags", error, xml, flags) ? g_variant_new("()") : NULL;
 }
 
+/* Only drivers with the asynchronous entry update devices (the test driver does not). */
+static GVariant *
+domain_update_device(VbCall *call, GVariant *args, GError **error)
+{
+    const char *xml;
+    guint flags;
+
+    g_variant_get(args, "(&su)", &xml, &flags);
+    if (ASYNC(call, domain_update_device, xml, flags))
+        return NULL;
+    vb_set_error_not_supported(error, "virDomainUpdateDeviceFlags");
+    return NULL;
+}
+
 /* ---- typed parameters (a{sv}) ---- */
 
 #define PEEK_MAX 65536   /* libvirt's remote protocol limit, which libvirt-dbus callers meet */
@@ -1455,7 +1469,7 @@ static const VbMethod domain_methods[] = {
     { "SnapshotLookupByName", domain_snapshot_lookup, "virDomainSnapshotLookupByName" },
     { "Suspend", domain_suspend, "virDomainSuspend" },
     { "Undefine", domain_undefine, "virDomainUndefineFlags" },
-    { "UpdateDevice", NULL, "virDomainUpdateDeviceFlags" },
+    { "UpdateDevice", domain_update_device, "virDomainUpdateDeviceFlags" },
     { NULL },
 };
 

@@ -40,9 +40,6 @@ net_check_modelled(QemuCmd *cmd, const VbNetDef *net)
     else if (net->target_attrs && net->target_attrs->len)
         qemu_cmd_unsupported(cmd, "interface %s: target attribute '%s' is not supported by the QEMU driver yet",
                              net->mac, (const char *)g_ptr_array_index(net->target_attrs, 0));
-    else if (g_strcmp0(net->link_state, "down") == 0)
-        qemu_cmd_unsupported(cmd, "interface %s: link state 'down' is not supported by the QEMU driver yet",
-                             net->mac);
     for (guint i = 0; net->source_attrs && i + 1 < net->source_attrs->len && !qemu_cmd_failed(cmd); i += 2) {
         const char *name = g_ptr_array_index(net->source_attrs, i);
         if (!g_strv_contains(source_attrs, name))

@@ -857,3 +857,190 @@ qemu_domain_detach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml,
 {
     device_call(conn, dom, xml, flags, FALSE, task);
 }
+
+/* ---- link states ---- */
+
+typedef struct {
+    VbConn *conn;
+    char *uuid;
+    guint pending;
+    GError *error;
+    QemuStepDone done;
+    gpointer user_data;
+} LinkStep;
+
+static void
+on_link_set(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    LinkStep *step = user_data;
+    GError *error = NULL;
+    JsonNode *reply = vb_qemu_monitor_execute_finish(NULL, result, &error);
+
+    if (reply)
+        json_node_unref(reply);
+    if (error && !step->error)
+        step->error = error;
+    else if (error)
+        g_error_free(error);
+    if (--step->pending)
+        return;
+    step->done(step->conn, step->uuid, step->error, step->user_data);
+    g_free(step->uuid);
+    g_free(step);
+}
+
+static void
+send_set_link(VbQemuMonitor *mon, const char *alias, gboolean up, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(JsonObject) args = json_object_new();
+
+    json_object_set_string_member(args, "name", alias);
+    json_object_set_boolean_member(args, "up", up);
+    vb_qemu_monitor_execute(mon, "set_link", args, NULL, callback, user_data);
+}
+
+void
+qemu_devices_apply_link_states(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data)
+{
+    LinkStep *step = g_new0(LinkStep, 1);
+    VbNetDef *net;
+
+    step->conn = run->conn;
+    step->uuid = g_strdup(run->uuid);
+    step->done = done;
+    step->user_data = user_data;
+    step->pending = 1;    /* held until every command is sent */
+    for (guint n = 0; (net = vb_domain_def_nth_net(def, n)); n++) {
+        if (g_strcmp0(net->link_state, "down") != 0 || !net->alias)
+            continue;
+        step->pending++;
+        send_set_link(vb_qemu_process_get_monitor(run->proc), net->alias, FALSE, on_link_set, step);
+    }
+    if (--step->pending == 0) {
+        done(step->conn, step->uuid, NULL, user_data);
+        g_free(step->uuid);
+        g_free(step);
+    }
+}
+
+/* ---- UpdateDevice: an interface's link state ---- */
+
+/* Everything of the interface but its link state, as the live definition writes it. */
+static char *
+net_without_link(const VbNetDef *net, const VbNetDef *live)
+{
+    VbDeviceDef wrapper = { .kind = VB_DEVICE_INTERFACE, .net = (VbNetDef *)net };
+    VbDeviceDef *copy = device_copy(&wrapper);
+    char *xml;
+
+    g_clear_pointer(&copy->net->link_state, g_free);
+    /* what the live definition adds by itself */
+    g_free(copy->net->alias);
+    copy->net->alias = g_strdup(live->alias);
+    g_free(copy->net->target_dev);
+    copy->net->target_dev = g_strdup(live->target_dev);
+    xml = vb_device_def_format(copy, 0);
+    vb_device_def_free(copy);
+    return xml;
+}
+
+static gboolean
+check_link_only(const VbNetDef *want, const VbNetDef *have, GError **error)
+{
+    g_autofree char *a = net_without_link(want, have);
+    g_autofree char *b = net_without_link(have, have);
+
+    if (g_str_equal(a, b))
+        return TRUE;
+    vb_set_error(error, VB_ERR_OPERATION_UNSUPPORTED, "%s",
+                 "cannot change network interface configuration other than its link state");
+    return FALSE;
+}
+
+static VbNetDef *
+net_by_mac(const VbDomainDef *def, const char *mac)
+{
+    VbNetDef *net;
+
+    for (guint n = 0; (net = vb_domain_def_nth_net(def, n)); n++) {
+        if (g_ascii_strcasecmp(net->mac, mac) == 0)
+            return net;
+    }
+    return NULL;
+}
+
+static void
+on_update_link(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DeviceJob *job = user_data;
+    GError *error = NULL;
+    JsonNode *reply = vb_qemu_monitor_execute_finish(NULL, result, &error);
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+    QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
+    VbNetDef *live;
+
+    if (reply)
+        json_node_unref(reply);
+    if (error) {
+        device_job_end(job, error);
+        return;
+    }
+    if (dom && run && (live = net_by_mac(dom->def, job->dev->net->mac))) {
+        g_free(live->link_state);
+        live->link_state = g_strdup(job->dev->net->link_state);
+        qemu_status_save(job->conn, dom, run);
+    }
+    device_job_finish(job);
+}
+
+void
+qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task)
+{
+    DeviceJob *job = device_job_new(conn, dom, task);
+    VbDomainDef *live = NULL, *config = NULL;
+    g_autoptr(VbDomainDef) updated = NULL;
+    VbNetDef *have = NULL;
+    GError *error = NULL;
+    QemuRun *run;
+    int at;
+
+    if (!vb_check_flags(flags, DEVICE_FLAGS, "virDomainUpdateDeviceFlags", &error) ||
+        !vb_domain_obj_defs(dom, flags, &live, &config, &error) || !(job->dev = parse_device(xml, &error))) {
+        device_job_end(job, error);
+        return;
+    }
+    if (!job->dev->net) {
+        vb_set_error(&error, VB_ERR_OPERATION_UNSUPPORTED, "updating device '%s' is not supported",
+                     vb_device_kind_to_string(job->dev->kind));
+    } else if (live && !(have = net_by_mac(live, job->dev->net->mac))) {
+        vb_set_error(&error, VB_ERR_DEVICE_MISSING, "no interface with MAC %s in the live domain", job->dev->net->mac);
+    } else if (live) {
+        check_link_only(job->dev->net, have, &error);
+    }
+    if (!error && config) {
+        updated = vb_domain_def_copy(config);
+        if ((at = find_device(updated, job->dev)) < 0) {
+            vb_set_error(&error, VB_ERR_DEVICE_MISSING, "no interface with MAC %s in the domain configuration",
+                         job->dev->net->mac);
+        } else {
+            vb_device_def_free(g_ptr_array_index(updated->devices, at));
+            g_ptr_array_index(updated->devices, at) = device_copy(job->dev);
+        }
+    }
+    if (error) {
+        device_job_end(job, error);
+        return;
+    }
+    job->config = g_steal_pointer(&updated);
+    if (!live) {
+        device_job_finish(job);
+        return;
+    }
+    if (!(run = qemu_job_begin_active(conn, dom, &error))) {
+        device_job_end(job, error);
+        return;
+    }
+    job->began = TRUE;
+    send_set_link(vb_qemu_process_get_monitor(run->proc), have->alias,
+                  g_strcmp0(job->dev->net->link_state, "down") != 0, on_update_link, job);
+}

@@ -153,6 +153,7 @@ const VbDriver vb_qemu_driver = {
     .domain_set_user_password_async = qemu_domain_set_user_password_async,
     .domain_attach_device_async = qemu_domain_attach_device_async,
     .domain_detach_device_async = qemu_domain_detach_device_async,
+    .domain_update_device_async = qemu_domain_update_device_async,
     .domain_create_xml_async = qemu_domain_create_xml_async,
     .domain_create_async = qemu_domain_create_async,
     .domain_destroy_async = qemu_domain_destroy_async,

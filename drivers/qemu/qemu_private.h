@@ -9,6 +9,8 @@ typedef struct _QemuRun QemuRun;
 typedef struct _QemuUser QemuUser;
 typedef struct _QemuHost QemuHost;
 typedef struct _QemuRemoval QemuRemoval;
+/* The end of an asynchronous step on a domain's QEMU: @error (taken) or NULL. */
+typedef void (*QemuStepDone)(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
 
 /* A running (or starting) QEMU domain. */
 struct _QemuRun {
@@ -72,6 +74,10 @@ gboolean qemu_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, gu
 /* qemu_devices.c */
 void qemu_domain_attach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 void qemu_domain_detach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+/* UpdateDevice: an interface's link state, live (set_link) and in the config. */
+void qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+/* At start, before the guest runs: interfaces with <link state='down'/> go down. */
+void qemu_devices_apply_link_states(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data);
 /* DEVICE_DELETED: an unplug QEMU finished; for qemu_run.c's event handler. */
 void qemu_devices_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
 /* Forgets an unplug in progress (its run ends); a Detach call waiting on it fails. */
@@ -174,8 +180,6 @@ void qemu_domain_start_saved(VbConn *conn, VbDomainDef *def, int fd, guint start
                              GTask *task);
 
 /* qemu_save.c */
-/* The end of an asynchronous step on a domain's QEMU: @error (taken) or NULL. */
-typedef void (*QemuStepDone)(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
 typedef QemuStepDone QemuMigrationDone;
 /* Hands @fd (not taken) to QEMU and migrates the guest's state out to it, or in from it with
  * @incoming; @done runs once QEMU reports the migration completed, or failed (@error, taken). */

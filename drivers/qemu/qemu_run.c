@@ -461,9 +461,9 @@ mark_active(VbConn *conn, VbDomainObj *dom, int id)
     dom->started_at = g_get_monotonic_time();
 }
 
-/* The vCPU threads are pinned: the saved state comes in, or the guest goes. */
+/* The vCPU threads are pinned and the links set: the saved state comes in, or the guest goes. */
 static void
-on_pinned(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+on_links_set(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
 {
     GTask *task = user_data;
     QemuJob *job = g_task_get_task_data(task);
@@ -482,6 +482,8 @@ on_pinned(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
     continue_start(run, task, job);
 }
 
+static void on_pinned(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
+
 static void
 on_started(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -499,6 +501,19 @@ on_started(GObject *source, GAsyncResult *result, gpointer user_data)
     run->proc = proc;
     mark_active(job->conn, dom, GPOINTER_TO_INT(g_object_get_data(G_OBJECT(task), "id")));
     qemu_tune_apply_vcpupins(run, dom->def, on_pinned, task);
+}
+
+static void
+on_pinned(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+{
+    QemuRun *run = run_lookup(conn, uuid);
+    VbDomainObj *dom = vb_obj_list_by_key(conn->domains, uuid);
+
+    if (error || !run || !dom) {
+        on_links_set(conn, uuid, error, user_data);
+        return;
+    }
+    qemu_devices_apply_link_states(run, dom->def, on_links_set, user_data);
 }
 
 static QemuRun *

@@ -170,3 +170,33 @@ def test_a_started_guest_names_its_devices_and_keeps_them_across_a_restart(virtb
     finally:
         d.call(path, DOMAIN, "Destroy", U(0))
     wait_for(lambda: not alive(pid), 10, "QEMU to end")
+
+
+# ---- link states: <link state='down'/> at start, UpdateDevice live and in the config
+
+USER_NIC = ("<interface type='user'><mac address='52:54:00:aa:bb:01'/><model type='virtio'/>%s</interface>")
+
+
+def test_link_state_at_start_and_through_update_device(qemu, guest, home):
+    xml = guest_xml(guest, home).replace("<devices>", "<devices>" + USER_NIC % "<link state='down'/>")
+    path = define(qemu, xml)
+    qemu.call(path, DOMAIN, "Create", U(1))     # QEMU accepted set_link for net0 before the guest ran
+    assert "<link state='down'/>" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+
+    qemu.call(path, DOMAIN, "UpdateDevice", USER_NIC % "<link state='up'/>", U(AFFECT_LIVE))
+    live = str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "<link state='up'/>" in live
+    assert "<link state='down'/>" in config_file(home)                 # the config is unchanged
+    qemu.call(path, DOMAIN, "UpdateDevice", USER_NIC % "", U(AFFECT_LIVE | AFFECT_CONFIG))
+    assert "<link state=" not in config_file(home)
+
+    # anything but the link state cannot change; unknown MACs and other devices are refused
+    assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice",
+                      USER_NIC.replace("virtio", "e1000") % "", U(AFFECT_LIVE),
+                      contains="cannot change network interface configuration other than its link state")
+    assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice",
+                      USER_NIC.replace("aa:bb:01", "aa:bb:02") % "", U(AFFECT_LIVE), contains="no interface with MAC")
+    assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice", disk_xml("/x"), U(AFFECT_LIVE),
+                      contains="updating device 'disk' is not supported")
+    assert_dbus_error(qemu.call, "/org/libvirt/Test/domain/_6695eb01_f6a4_8304_79aa_97f2502e193f", DOMAIN,
+                      "UpdateDevice", USER_NIC % "", U(0), contains="not supported by the connection driver")
