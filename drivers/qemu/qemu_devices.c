@@ -698,8 +698,8 @@ start_device_del(DeviceJob *job, QemuRun *run, char *format_node, const VbDevice
 
 /* query-block's "qdev": the device's id, or the QOM path of the part that holds the drive
  * (/machine/peripheral/<id>/virtio-backend for virtio-blk-pci). */
-static gboolean
-qdev_is(const char *qdev, const char *id)
+gboolean
+qemu_qdev_is(const char *qdev, const char *id)
 {
     g_autofree char *path = g_strconcat("/machine/peripheral/", id, NULL);
 
@@ -720,7 +720,7 @@ disk_format_node(JsonNode *reply, const char *id)
         JsonObject *inserted;
         const char *node;
 
-        if (!block || !qdev_is(json_object_get_string_member_with_default(block, "qdev", NULL), id))
+        if (!block || !qemu_qdev_is(json_object_get_string_member_with_default(block, "qdev", NULL), id))
             continue;
         inserted = json_object_has_member(block, "inserted") ? json_object_get_object_member(block, "inserted") : NULL;
         node = inserted ? json_object_get_string_member_with_default(inserted, "node-name", NULL) : NULL;

@@ -74,6 +74,9 @@ gboolean qemu_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name, gu
 /* qemu_devices.c */
 void qemu_domain_attach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 void qemu_domain_detach_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+/* query-block's and query-blockstats' "qdev": TRUE when it is the device with id @id, or the
+ * part of it that holds the drive (/machine/peripheral/<id>/virtio-backend). */
+gboolean qemu_qdev_is(const char *qdev, const char *id);
 /* UpdateDevice: an interface's link state, live (set_link) and in the config. */
 void qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 /* At start, before the guest runs: interfaces with <link state='down'/> go down. */

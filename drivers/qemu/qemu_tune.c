@@ -942,15 +942,20 @@ stats_add_net(TuneJob *job, VbDomainObj *dom)
     }
 }
 
-/* query-blockstats entry of disk @index: -blockdev nodes are named libvirt-<index + 1>-format */
+/* query-blockstats entry of @disk, the @index-th: found by its device (the alias is its QEMU
+ * id), or for a guest started without aliases by the node name libvirt-<index + 1>-format. */
 static JsonObject *
-blockstats_entry(JsonArray *entries, guint index)
+blockstats_entry(JsonArray *entries, const VbDiskDef *disk, guint index)
 {
     g_autofree char *node = g_strdup_printf("libvirt-%u-format", index + 1);
 
     for (guint i = 0; entries && i < json_array_get_length(entries); i++) {
         JsonObject *entry = json_array_get_object_element(entries, i);
-        if (g_strcmp0(json_object_get_string_member_with_default(entry, "node-name", NULL), node) == 0)
+        gboolean match = disk->alias ? qemu_qdev_is(json_object_get_string_member_with_default(entry, "qdev", NULL),
+                                                    disk->alias)
+                                     : g_strcmp0(json_object_get_string_member_with_default(entry, "node-name", NULL),
+                                                 node) == 0;
+        if (match)
             return json_object_has_member(entry, "stats") ? json_object_get_object_member(entry, "stats") : NULL;
     }
     return NULL;
@@ -964,10 +969,10 @@ stats_add_block(TuneJob *job, VbDomainObj *dom, JsonArray *entries)
         { "wr.reqs", "wr_operations" }, { "wr.bytes", "wr_bytes" }, { "wr.times", "wr_total_time_ns" },
         { "fl.reqs", "flush_operations" }, { "fl.times", "flush_total_time_ns" },
     };
-    guint count = vb_domain_def_count_devices(dom->def, VB_DEVICE_DISK);
+    const VbDiskDef *disk;
 
-    for (guint i = 0; i < count; i++) {
-        JsonObject *stats = blockstats_entry(entries, i);
+    for (guint i = 0; (disk = vb_domain_def_nth_disk(dom->def, i)); i++) {
+        JsonObject *stats = blockstats_entry(entries, disk, i);
         for (guint k = 0; stats && k < G_N_ELEMENTS(map); k++) {
             gint64 value = json_object_get_int_member_with_default(stats, map[k][1], 0);
             add_ullong(job->result, "block", i, map[k][0], (guint64)MAX(value, 0));

@@ -58,6 +58,9 @@ def test_disk_plugged_in_and_out_of_a_running_guest(qemu, guest, home):
     qemu.call(path, DOMAIN, "AttachDevice", disk_xml(extra), U(0))     # CURRENT: live on a running guest
     assert signals.wait(member="DeviceAdded")[0][3] == ("virtio-disk1",)
     assert block_devices(qemu, path) == ["vdb"]
+    # its statistics are QEMU's for that device (found by its id, whatever its block nodes are called)
+    records = qemu.call(path, DOMAIN, "GetStats", U(STATS_BLOCK), U(0))
+    assert "block.0.rd.reqs" in records and "block.0.wr.bytes" in records
     live = str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
     assert "<target dev='vdb' bus='virtio'/>" in live and "<alias name='virtio-disk1'/>" in live
     assert "vdb" not in config_file(home)                               # live only
