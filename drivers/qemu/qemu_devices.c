@@ -172,7 +172,7 @@ qmp_step_with_id(const char *command, const char *key, const char *id)
     return qmp_step_new(command, args);
 }
 
-typedef struct {
+typedef struct _DeviceJob {
     VbConn *conn;
     char *uuid;
     GTask *task;             /* the caller's, answered through qemu_job_end */
@@ -187,6 +187,8 @@ typedef struct {
     GArray *relabeled;       /* attach: the files handed to QEMU's user for the device */
     int tap_fd;
     char *id;                /* the device's QEMU id */
+    char *old_node;          /* a media change: the format node of the medium taken out, or NULL */
+    void (*finish)(struct _DeviceJob *job);   /* after the last step; NULL: an attach's */
 } DeviceJob;
 
 static void
@@ -203,6 +205,7 @@ device_job_free(DeviceJob *job)
     if (job->tap_fd >= 0)
         close(job->tap_fd);
     g_free(job->id);
+    g_free(job->old_node);
     g_free(job->uuid);
     g_free(job);
 }
@@ -314,7 +317,10 @@ static void
 run_next_step(DeviceJob *job)
 {
     if (job->next == job->steps->len) {
-        attach_finish(job);
+        if (job->finish)
+            job->finish(job);
+        else
+            attach_finish(job);
         return;
     }
     send_step(job, g_ptr_array_index(job->steps, job->next));
@@ -993,13 +999,206 @@ on_update_link(GObject *source, GAsyncResult *result, gpointer user_data)
     device_job_finish(job);
 }
 
+/* ---- UpdateDevice: a CD-ROM's (or floppy's) medium ---- */
+
+static VbDiskDef *
+disk_by_target(const VbDomainDef *def, const char *target)
+{
+    VbDiskDef *disk;
+
+    for (guint n = 0; (disk = vb_domain_def_nth_disk(def, n)); n++) {
+        if (g_strcmp0(disk->target_dev, target) == 0)
+            return disk;
+    }
+    return NULL;
+}
+
+/* Everything of the disk but its medium, as the live definition writes it. */
+static char *
+disk_without_medium(const VbDiskDef *disk, const VbDiskDef *live)
+{
+    VbDeviceDef wrapper = { .kind = VB_DEVICE_DISK, .disk = (VbDiskDef *)disk };
+    VbDeviceDef *copy = device_copy(&wrapper);
+    char *xml;
+
+    g_free(copy->disk->type);
+    copy->disk->type = g_strdup("file");
+    g_clear_pointer(&copy->disk->source_file, g_free);
+    g_free(copy->disk->alias);
+    copy->disk->alias = g_strdup(live->alias);
+    xml = vb_device_def_format(copy, 0);
+    vb_device_def_free(copy);
+    return xml;
+}
+
+static gboolean
+check_media_only(const VbDiskDef *want, const VbDiskDef *have, GError **error)
+{
+    g_autofree char *a = disk_without_medium(want, have);
+    g_autofree char *b = disk_without_medium(have, have);
+
+    if (g_strcmp0(have->device, "cdrom") != 0 && g_strcmp0(have->device, "floppy") != 0) {
+        vb_set_error(error, VB_ERR_OPERATION_UNSUPPORTED, "disk %s: only the media of a cdrom or floppy can be "
+                     "changed", have->target_dev);
+        return FALSE;
+    }
+    if (g_str_equal(a, b) && (!want->source_file || g_strcmp0(want->type, "file") == 0))
+        return TRUE;
+    vb_set_error(error, VB_ERR_OPERATION_UNSUPPORTED, "disk %s: cannot change anything but the medium (a file)",
+                 have->target_dev);
+    return FALSE;
+}
+
+static void
+media_finish(DeviceJob *job)
+{
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+    QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
+    VbDiskDef *live = dom ? disk_by_target(dom->def, job->dev->disk->target_dev) : NULL;
+
+    if (run && job->old_node) {
+        g_autofree char *base = g_strndup(job->old_node, strlen(job->old_node) - strlen("-format"));
+        g_autofree char *storage = g_strconcat(base, "-storage", NULL);
+        drop_backend(run, "blockdev-del", "node-name", job->old_node);
+        drop_backend(run, "blockdev-del", "node-name", storage);
+    }
+    if (run && live) {
+        g_free(live->type);
+        live->type = g_strdup("file");
+        g_free(live->source_file);
+        live->source_file = g_strdup(job->dev->disk->source_file);
+        if (job->relabeled && run->relabeled)
+            g_array_append_vals(run->relabeled, job->relabeled->data, job->relabeled->len);
+        if (job->relabeled)
+            g_array_set_clear_func(job->relabeled, NULL);
+        g_clear_pointer(&job->relabeled, g_array_unref);
+        qemu_status_save(job->conn, dom, run);
+    }
+    device_job_finish(job);
+}
+
+static QmpStep *
+tray_step(const char *command, const char *id, gboolean force)
+{
+    QmpStep *step = qmp_step_with_id(command, "id", id);
+
+    if (force)
+        json_object_set_boolean_member(step->args, "force", TRUE);
+    return step;
+}
+
+/* The steps, as libvirt orders them: the new medium's block nodes first (a file QEMU cannot
+ * open then changes nothing), then open the tray, take the old medium out, insert the new one
+ * and close the tray. */
+static gboolean
+media_steps(DeviceJob *job, VbDomainObj *dom, const char *id, GError **error)
+{
+    g_autoptr(GPtrArray) options = NULL;
+    g_autofree char *prefix = g_strdup_printf("libvirt-m%08x", g_random_int());
+    g_autofree char *format_node = g_strconcat(prefix, "-format", NULL);
+    g_autofree char *channel_dir = qemu_channel_dir(job->conn, dom->def);
+    QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
+    VbQemuCommandConfig command = { .emulator = QEMU_HOST_EMULATOR, .monitor_path = run->monitor_path,
+                                    .channel_dir = channel_dir };
+    g_autofree char *unused_id = NULL;
+    JsonObject *insert;
+
+    if (job->dev->disk->source_file) {
+        if (!(options = vb_qemu_command_build_hotplug(dom->def, job->dev, &command, prefix, 0, &unused_id, error)) ||
+            !(job->relabeled = relabel_device(job->conn, job->dev, error)))
+            return FALSE;
+        for (guint i = 0; i + 1 < options->len; i += 2) {
+            g_autoptr(JsonNode) node = NULL;
+            if (!g_str_equal(g_ptr_array_index(options, i), "-blockdev"))
+                continue;
+            if (!(node = json_from_string(g_ptr_array_index(options, i + 1), error)))
+                return FALSE;
+            add_step(job, qmp_step_new("blockdev-add", json_object_ref(json_node_get_object(node))));
+        }
+    }
+    add_step(job, tray_step("blockdev-open-tray", id, TRUE));
+    if (job->old_node)
+        add_step(job, qmp_step_with_id("blockdev-remove-medium", "id", id));
+    if (job->dev->disk->source_file) {
+        insert = json_object_new();
+        json_object_set_string_member(insert, "id", id);
+        json_object_set_string_member(insert, "node-name", format_node);
+        add_step(job, qmp_step_new("blockdev-insert-medium", insert));
+    }
+    add_step(job, tray_step("blockdev-close-tray", id, FALSE));
+    return TRUE;
+}
+
+static void
+on_media_query_block(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DeviceJob *job = user_data;
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply = vb_qemu_monitor_execute_finish(NULL, result, &error);
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
+
+    if (!error && !dom)
+        vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "domain is no longer running");
+    if (!error) {
+        job->old_node = disk_format_node(reply, job->id);
+        media_steps(job, dom, job->id, &error);
+    }
+    if (error) {
+        device_job_end(job, error);
+        return;
+    }
+    job->finish = media_finish;
+    run_next_step(job);
+}
+
+/* ---- UpdateDevice ---- */
+
+static void
+update_live(DeviceJob *job, QemuRun *run, VbDomainDef *live)
+{
+    VbQemuMonitor *mon = vb_qemu_process_get_monitor(run->proc);
+
+    if (job->dev->net) {
+        send_set_link(mon, net_by_mac(live, job->dev->net->mac)->alias,
+                      g_strcmp0(job->dev->net->link_state, "down") != 0, on_update_link, job);
+        return;
+    }
+    job->id = g_strdup(disk_by_target(live, job->dev->disk->target_dev)->alias);
+    vb_qemu_monitor_execute(mon, "query-block", NULL, NULL, on_media_query_block, job);
+}
+
+/* What may change: an interface's link state, a removable disk's medium. */
+static gboolean
+check_update(const VbDeviceDef *dev, const VbDomainDef *live, GError **error)
+{
+    VbNetDef *net;
+    VbDiskDef *disk;
+
+    if (dev->net) {
+        if (!(net = net_by_mac(live, dev->net->mac))) {
+            vb_set_error(error, VB_ERR_DEVICE_MISSING, "no interface with MAC %s in the live domain", dev->net->mac);
+            return FALSE;
+        }
+        return check_link_only(dev->net, net, error);
+    }
+    if (!(disk = disk_by_target(live, dev->disk->target_dev))) {
+        vb_set_error(error, VB_ERR_DEVICE_MISSING, "no disk with target %s in the live domain", dev->disk->target_dev);
+        return FALSE;
+    }
+    if (!disk->alias) {
+        vb_set_error(error, VB_ERR_OPERATION_UNSUPPORTED, "disk %s has no QEMU id to change its medium",
+                     disk->target_dev);
+        return FALSE;
+    }
+    return check_media_only(dev->disk, disk, error);
+}
+
 void
 qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task)
 {
     DeviceJob *job = device_job_new(conn, dom, task);
     VbDomainDef *live = NULL, *config = NULL;
     g_autoptr(VbDomainDef) updated = NULL;
-    VbNetDef *have = NULL;
     GError *error = NULL;
     QemuRun *run;
     int at;
@@ -1009,19 +1208,15 @@ qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml,
         device_job_end(job, error);
         return;
     }
-    if (!job->dev->net) {
+    if (!job->dev->net && !job->dev->disk)
         vb_set_error(&error, VB_ERR_OPERATION_UNSUPPORTED, "updating device '%s' is not supported",
                      vb_device_kind_to_string(job->dev->kind));
-    } else if (live && !(have = net_by_mac(live, job->dev->net->mac))) {
-        vb_set_error(&error, VB_ERR_DEVICE_MISSING, "no interface with MAC %s in the live domain", job->dev->net->mac);
-    } else if (live) {
-        check_link_only(job->dev->net, have, &error);
-    }
+    else if (live)
+        check_update(job->dev, live, &error);
     if (!error && config) {
         updated = vb_domain_def_copy(config);
         if ((at = find_device(updated, job->dev)) < 0) {
-            vb_set_error(&error, VB_ERR_DEVICE_MISSING, "no interface with MAC %s in the domain configuration",
-                         job->dev->net->mac);
+            vb_set_error(&error, VB_ERR_DEVICE_MISSING, "%s", "no matching device found in the domain configuration");
         } else {
             vb_device_def_free(g_ptr_array_index(updated->devices, at));
             g_ptr_array_index(updated->devices, at) = device_copy(job->dev);
@@ -1041,6 +1236,5 @@ qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml,
         return;
     }
     job->began = TRUE;
-    send_set_link(vb_qemu_process_get_monitor(run->proc), have->alias,
-                  g_strcmp0(job->dev->net->link_state, "down") != 0, on_update_link, job);
+    update_live(job, run, live);
 }

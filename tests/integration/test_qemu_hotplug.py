@@ -199,7 +199,43 @@ def test_link_state_at_start_and_through_update_device(qemu, guest, home):
                       contains="cannot change network interface configuration other than its link state")
     assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice",
                       USER_NIC.replace("aa:bb:01", "aa:bb:02") % "", U(AFFECT_LIVE), contains="no interface with MAC")
+    assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice", "<watchdog model='i6300esb'/>", U(AFFECT_LIVE),
+                      contains="updating device 'watchdog' is not supported")
     assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice", disk_xml("/x"), U(AFFECT_LIVE),
-                      contains="updating device 'disk' is not supported")
+                      contains="no disk with target vdb")
     assert_dbus_error(qemu.call, "/org/libvirt/Test/domain/_6695eb01_f6a4_8304_79aa_97f2502e193f", DOMAIN,
                       "UpdateDevice", USER_NIC % "", U(0), contains="not supported by the connection driver")
+
+
+CDROM = ("<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>%s<target dev='hdc' bus='ide'/>"
+         "<readonly/></disk>")
+
+
+def test_cdrom_media_inserted_changed_and_ejected(qemu, guest, home):
+    isos = [image(home, "a.iso", 1 << 20), image(home, "b.iso", 2 << 20)]
+    path = define(qemu, guest_xml(guest, home).replace("<devices>", "<devices>" + CDROM % ""))
+    qemu.call(path, DOMAIN, "Create", U(1))
+
+    def medium():
+        disk = [d for d in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0))).split("<disk ")[1:] if "hdc" in d][0]
+        return disk.split("<source file='")[1].split("'")[0] if "<source file=" in disk else None
+
+    # each step is QEMU's own: the tray opened, the medium out and in, the tray closed
+    for iso in (isos[0], isos[1]):
+        qemu.call(path, DOMAIN, "UpdateDevice", CDROM % ("<source file='%s'/>" % iso), U(AFFECT_LIVE))
+        assert medium() == iso
+    qemu.call(path, DOMAIN, "UpdateDevice", CDROM % "", U(AFFECT_LIVE))             # eject
+    assert medium() is None
+    qemu.call(path, DOMAIN, "UpdateDevice", CDROM % ("<source file='%s'/>" % isos[0]), U(AFFECT_LIVE))
+    assert medium() == isos[0]
+    assert "a.iso" not in config_file(home)
+
+    assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice",
+                      CDROM.replace("bus='ide'", "bus='sata'") % "", U(AFFECT_LIVE),
+                      contains="cannot change anything but the medium")
+    missing = os.path.join(home["root"], "missing.iso")
+    assert_dbus_error(qemu.call, path, DOMAIN, "UpdateDevice", CDROM % ("<source file='%s'/>" % missing),
+                      U(AFFECT_LIVE), contains="blockdev-add")
+    assert medium() == isos[0]      # nothing changed: the new file failed before the tray opened
+    qemu.call(path, DOMAIN, "UpdateDevice", CDROM % ("<source file='%s'/>" % isos[1]), U(AFFECT_LIVE))
+    assert medium() == isos[1]
