@@ -484,3 +484,27 @@ qemu_get_domain_capabilities(VbConn *conn, const char *emulator, const char *arc
     vb_buf_add(&buf, "</domainCapabilities>\n");
     return vb_buf_steal(&buf);
 }
+
+/* Before a KVM guest starts: its custom CPU against the host's (virCPUCompare, as libvirt's
+ * check='partial' default does): a model or a required feature the host lacks, or a
+ * forbidden one it has, refuses the start. Under TCG QEMU emulates the CPU, so QEMU itself
+ * decides. */
+gboolean
+qemu_check_guest_cpu(VbConn *conn, const VbDomainDef *def, GError **error)
+{
+    g_autofree char *caps = NULL;
+    const VbCpuDb *db;
+    VbCpuDef host;
+    gboolean ok = TRUE;
+
+    if (def->virt_type != VB_DOMAIN_VIRT_KVM || !def->cpu.present || def->cpu.mode != VB_CPU_MODE_CUSTOM ||
+        g_strcmp0(def->cpu.check, "none") == 0 || !(db = vb_cpu_db_default(NULL)) ||
+        !(caps = qemu_get_capabilities(conn, NULL)))
+        return TRUE;
+    vb_cpu_def_init(&host);
+    if (vb_cpu_def_parse_xml(caps, &host, NULL, NULL) && host.model)
+        ok = vb_cpu_compare(db, &host, &def->cpu, def->os_arch ? def->os_arch : "x86_64", TRUE, error) !=
+             VB_CPU_COMPARE_INCOMPATIBLE;
+    vb_cpu_def_clear(&host);
+    return ok && !(error && *error);
+}

@@ -243,6 +243,9 @@ gboolean qemu_node_get_security_model(VbConn *conn, char **model, char **doi, GE
 
 /* qemu_caps.c: capabilities and domain capabilities XML */
 char *qemu_get_capabilities(VbConn *conn, GError **error);
+/* A KVM guest's custom CPU checked against the host's before it starts (require, forbid,
+ * the model's own features). */
+gboolean qemu_check_guest_cpu(VbConn *conn, const VbDomainDef *def, GError **error);
 char *qemu_get_domain_capabilities(VbConn *conn, const char *emulator, const char *arch, const char *machine,
                                    const char *virttype, guint flags, GError **error);
 

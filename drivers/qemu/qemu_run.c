@@ -715,6 +715,10 @@ start_process(VbConn *conn, VbDomainObj *dom, GTask *task)
 
     if (g_mkdir_with_parents(channel_dir, 0700) < 0)
         g_warning("cannot create %s: %s", channel_dir, g_strerror(errno));
+    if (!qemu_check_guest_cpu(conn, dom->def, &error)) {
+        start_failed(task, g_task_get_task_data(task), error);
+        return;
+    }
     /* the config keeps its own definition: live-only names (taps) stay out of it */
     if (dom->persistent && !dom->new_def)
         dom->new_def = vb_domain_def_copy(dom->def);

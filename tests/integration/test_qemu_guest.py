@@ -636,3 +636,30 @@ def test_attach_to_a_running_guest_changes_only_the_config(qemu, guest, home):
     assert "vdb" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(2)))        # INACTIVE: the next start
     qemu.call(path, DOMAIN, "Destroy", U(0))
     assert "vdb" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+
+
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        return set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
+
+
+@pytest.mark.skipif(not os.access("/dev/kvm", os.R_OK | os.W_OK), reason="no usable /dev/kvm")
+def test_kvm_guest_cpu_is_checked_against_the_host_before_start(qemu, guest, home):
+    flags = cpu_flags()
+    absent = next((f for f in ("la57", "avx512_vp2intersect", "amx_tile") if f not in flags), None)
+    if absent is None or "sse2" not in flags:
+        pytest.skip("no CPU feature this host lacks among the candidates")
+
+    def cpu_guest(name, features):
+        cpu = "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model>%s</cpu>" % "".join(
+            "<feature policy='%s' name='%s'/>" % f for f in features)
+        return define(qemu, guest_xml(guest, home, name, virt="kvm").replace("<os>", cpu + "<os>"))
+
+    missing = cpu_guest("cr", [("require", absent.replace("_", "-"))])
+    assert_dbus_error(qemu.call, missing, DOMAIN, "Create", U(1), contains="incompatible with host CPU")
+    forbidden = cpu_guest("cf", [("forbid", "sse2")])
+    assert_dbus_error(qemu.call, forbidden, DOMAIN, "Create", U(1), contains="incompatible with host CPU")
+    assert state(qemu, missing)[0] == 5 and state(qemu, forbidden)[0] == 5
+    fine = cpu_guest("ck", [("require", "sse2")])
+    qemu.call(fine, DOMAIN, "Create", U(1))
+    assert state(qemu, fine) == PAUSED_USER
