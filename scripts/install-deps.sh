@@ -7,6 +7,7 @@ packages=(
   dbus python3-dbus python3-gi python3-pytest python3-dbusmock qemu-system-x86 qemu-utils
   polkitd
   dnsmasq-base nftables  # virtual networks (drivers/network)
+  ethtool  # the tests compare node devices' offload features with ethtool -k
   libudev-dev udev pci.ids umockdev gir1.2-umockdev-1.0 libumockdev-dev  # drivers/nodedev and its mocked-sysfs tests
   e2fsprogs util-linux mount  # fs storage pools: mkfs, blkid, losetup, (u)mount, unshare, nsenter
   scrub  # volume wiping patterns (nnsa, dod, ... random)

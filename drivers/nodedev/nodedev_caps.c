@@ -1,7 +1,12 @@
 /* nodedev_caps.c: one udev device as libvirt's node device definition: how libvirt names and
  * classifies it, and the capability details it reads from sysfs and udev properties */
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -414,6 +419,54 @@ fill_usb_interface(struct udev_device *device, VbNodeDeviceCap *cap)
 
 /* ---- net ---- */
 
+/* One legacy ethtool query (ETHTOOL_G*): its value, or -1 when the driver does not answer. */
+static gint64
+ethtool_value(int sock, const char *ifname, guint32 cmd)
+{
+    struct ethtool_value value = { .cmd = cmd };
+    struct ifreq ifr = { 0 };
+
+    if (g_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name)) >= sizeof(ifr.ifr_name))
+        return -1;
+    ifr.ifr_data = (char *)&value;
+    return ioctl(sock, SIOCETHTOOL, &ifr) < 0 ? -1 : (gint64)value.data;
+}
+
+/* The offloads the interface has on, as libvirt reads them (virNetDevGetFeatures): ethtool's
+ * checksum, scatter-gather and segmentation queries and its flags. */
+static guint
+net_features(const char *ifname)
+{
+    static const struct { guint32 cmd; int feature; } toggles[] = {
+        { ETHTOOL_GRXCSUM, VB_NODE_DEVICE_NET_FEATURE_RX }, { ETHTOOL_GTXCSUM, VB_NODE_DEVICE_NET_FEATURE_TX },
+        { ETHTOOL_GSG, VB_NODE_DEVICE_NET_FEATURE_SG }, { ETHTOOL_GTSO, VB_NODE_DEVICE_NET_FEATURE_TSO },
+        { ETHTOOL_GGSO, VB_NODE_DEVICE_NET_FEATURE_GSO }, { ETHTOOL_GGRO, VB_NODE_DEVICE_NET_FEATURE_GRO },
+    };
+    static const struct { guint32 flag; int feature; } flags[] = {
+        { ETH_FLAG_LRO, VB_NODE_DEVICE_NET_FEATURE_LRO }, { ETH_FLAG_RXVLAN, VB_NODE_DEVICE_NET_FEATURE_RXVLAN },
+        { ETH_FLAG_TXVLAN, VB_NODE_DEVICE_NET_FEATURE_TXVLAN }, { ETH_FLAG_NTUPLE, VB_NODE_DEVICE_NET_FEATURE_NTUPLE },
+        { ETH_FLAG_RXHASH, VB_NODE_DEVICE_NET_FEATURE_RXHASH },
+    };
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    guint features = 0;
+    gint64 value;
+
+    if (sock < 0)
+        return 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(toggles); i++) {
+        if (ethtool_value(sock, ifname, toggles[i].cmd) > 0)
+            features |= 1u << toggles[i].feature;
+    }
+    if ((value = ethtool_value(sock, ifname, ETHTOOL_GFLAGS)) > 0) {
+        for (gsize i = 0; i < G_N_ELEMENTS(flags); i++) {
+            if ((guint64)value & flags[i].flag)
+                features |= 1u << flags[i].feature;
+        }
+    }
+    close(sock);
+    return features;
+}
+
 static gboolean
 fill_net(struct udev_device *device, VbNodeDeviceCap *cap)
 {
@@ -430,6 +483,7 @@ fill_net(struct udev_device *device, VbNodeDeviceCap *cap)
     /* the kernel reports a speed only while the link is up (else -1 or EINVAL) */
     if (net->link_state == VB_NODE_DEVICE_LINK_UP && sysattr_int(device, "speed", 0) > 0)
         net->link_speed = (guint)sysattr_int(device, "speed", 0);
+    net->features = net_features(net->ifname);
     return TRUE;
 }
 

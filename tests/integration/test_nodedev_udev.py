@@ -92,6 +92,31 @@ def test_real_host_net_devices_hang_off_their_parents(virtbusd_factory, tmp_path
             assert x.findtext("parent") == "pci_" + re.sub(r"[^A-Za-z0-9]", "_", pci.group(1))
         else:
             assert x.findtext("parent") == "computer"
+        want = ethtool_features(ifname)
+        if want is not None:
+            assert sorted(f.get("name") for f in x.findall("capability/feature")) == want, ifname
+
+
+# ethtool -k's names for the offloads libvirt lists
+ETHTOOL_NAMES = {"rx-checksumming": "rx", "tx-checksumming": "tx", "scatter-gather": "sg",
+                 "tcp-segmentation-offload": "tso", "generic-segmentation-offload": "gso",
+                 "generic-receive-offload": "gro", "large-receive-offload": "lro", "rx-vlan-offload": "rxvlan",
+                 "tx-vlan-offload": "txvlan", "ntuple-filters": "ntuple", "receive-hashing": "rxhash"}
+
+
+def ethtool_features(ifname):
+    """The offloads ethtool -k reports on, with libvirt's names; None without ethtool."""
+    if not shutil.which("ethtool"):
+        return None
+    out = subprocess.run(["ethtool", "-k", ifname], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    on = []
+    for line in out.stdout.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ETHTOOL_NAMES and value.split() and value.split()[0] == "on":
+            on.append(ETHTOOL_NAMES[key.strip()])
+    return sorted(on)
 
 
 # ---- a mocked host (umockdev) ----
