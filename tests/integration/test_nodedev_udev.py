@@ -159,6 +159,10 @@ SATA = PCI + "/0000:00:1f.2"
 USB = USB_PCI + "/usb1/1-2"
 SCSI_HOST = SATA + "/ata1/host0"
 LUN = SCSI_HOST + "/target0:0:0/0:0:0:0"
+NVME_PCI = PCI + "/0000:02:00.0"
+NVME_SERIAL = "Samsung_SSD_970_EVO_Plus_500GB_S4EWNX0R123456"
+NVME = "block_nvme0n1_" + NVME_SERIAL
+HUB = USB_PCI + "/usb1/1-3"
 PF = PCI + "/0000:01:00.0"
 
 # A host in umockdev's record format: a NIC, a USB stick, a SATA disk and CD-ROM, a GPU, and an
@@ -335,8 +339,49 @@ E: SUBSYSTEM=block
 E: DEVTYPE=partition
 E: DEVNAME=/dev/sda1
 A: size=1024
+
+P: {nvme_pci}
+E: SUBSYSTEM=pci
+E: PCI_CLASS=10802
+E: PCI_SLOT_NAME=0000:02:00.0
+A: vendor=0x144d
+A: device=0xa808
+A: class=0x010802
+
+P: {nvme_pci}/nvme/nvme0
+E: SUBSYSTEM=nvme
+E: DEVNAME=/dev/nvme0
+A: serial=S4EWNX0R123456
+
+P: {nvme_pci}/nvme/nvme0/nvme0n1
+E: SUBSYSTEM=block
+E: DEVTYPE=disk
+E: DEVNAME=/dev/nvme0n1
+E: ID_SERIAL={nvme_serial}
+A: size=976773168
+A: removable=0
+A: queue/logical_block_size=512
+
+P: {hub}
+E: SUBSYSTEM=usb
+E: DEVTYPE=usb_device
+E: DEVNAME=/dev/bus/usb/001/004
+A: busnum=1
+A: devnum=4
+A: idVendor=05e3
+A: idProduct=0608
+A: bDeviceClass=09
+A: product=USB2.0 Hub
+
+P: {hub}/1-3:1.0
+E: SUBSYSTEM=usb
+E: DEVTYPE=usb_interface
+A: bInterfaceNumber=00
+A: bInterfaceClass=09
+A: bInterfaceSubClass=00
+A: bInterfaceProtocol=01
 """.format(pf=PF, vf0=PCI + "/0000:01:02.0", vf1=PCI + "/0000:01:02.1", gpu=PCI + "/0000:00:02.0", nic_pci=NIC_PCI, usb_pci=USB_PCI, usb=USB, sata=SATA, scsi_host=SCSI_HOST, lun=LUN,
-           mac=NIC_MAC, serial=DISK_SERIAL)
+           mac=NIC_MAC, serial=DISK_SERIAL, nvme_pci=NVME_PCI, nvme_serial=NVME_SERIAL, hub=HUB)
 
 
 class MockHost:
@@ -390,7 +435,8 @@ def syspath(devpath):
 
 ALL = ["computer", DISK, "block_sr0", "drm_card0", "drm_renderD128", NIC, "pci_0000_00_02_0",
        "pci_0000_01_00_0", "pci_0000_01_02_0", "pci_0000_01_02_1", "pci_0000_00_14_0", "pci_0000_00_19_0", "pci_0000_00_1f_2", "scsi_0_0_0_0", "scsi_0_0_0_1",
-       "scsi_host0", "scsi_target0_0_0", "usb_1_2", "usb_1_2_1_0"]
+       "scsi_host0", "scsi_target0_0_0", "usb_1_2", "usb_1_2_1_0",
+       "pci_0000_02_00_0", NVME, "usb_1_3", "usb_1_3_1_0"]
 
 
 @needs_umockdev
@@ -408,15 +454,34 @@ def test_mocked_host_devices_names_and_parents(mocked):
         "scsi_0_0_0_1": "scsi_target0_0_0", "block_sr0": "scsi_0_0_0_1",
         "pci_0000_01_00_0": "computer", "pci_0000_01_02_0": "computer", "pci_0000_01_02_1": "computer",
         "pci_0000_00_02_0": "computer", "drm_card0": "pci_0000_00_02_0", "drm_renderD128": "pci_0000_00_02_0",
+        # the NVMe controller (nvme0) is not listed: its namespace hangs off the PCI function
+        "pci_0000_02_00_0": "computer", NVME: "pci_0000_02_00_0",
+        "usb_1_3": "pci_0000_00_14_0", "usb_1_3_1_0": "usb_1_3",
     }
     assert names(d, LIST_NET) == [NIC]
-    assert names(d, LIST_STORAGE) == sorted([DISK, "block_sr0"])
+    assert names(d, LIST_STORAGE) == sorted([DISK, "block_sr0", NVME])
     assert names(d, LIST_PCI_DEV) == ["pci_0000_00_02_0", "pci_0000_00_14_0", "pci_0000_00_19_0",
                                       "pci_0000_00_1f_2", "pci_0000_01_00_0", "pci_0000_01_02_0",
-                                      "pci_0000_01_02_1"]
+                                      "pci_0000_01_02_1", "pci_0000_02_00_0"]
     assert names(d, LIST_DRM) == ["drm_card0", "drm_renderD128"]
     assert str(d.call(QEMU_PATH, CONNECT, "NodeDeviceLookupByName", NIC)) == path_of(NIC)
     assert list(d.call(path_of("scsi_host0"), NODEDEV, "ListCaps")) == ["scsi_host"]
+
+
+@needs_umockdev
+def test_mocked_nvme_disk_and_usb_hub(mocked):
+    d = mocked.daemon
+    cap = xml_of(d, NVME).find("capability[@type='storage']")
+    assert (cap.findtext("block"), cap.findtext("drive_type"), cap.findtext("serial")) == \
+        ("/dev/nvme0n1", "disk", NVME_SERIAL)
+    assert int(cap.findtext("size")) == 976773168 * 512
+    pci = xml_of(d, "pci_0000_02_00_0").find("capability")
+    assert (pci.findtext("class"), pci.find("vendor").get("id"), pci.find("product").get("id")) == \
+        ("0x010802", "0x144d", "0xa808")
+    hub = xml_of(d, "usb_1_3").find("capability[@type='usb_device']")
+    assert (hub.findtext("bus"), hub.findtext("device"), hub.find("vendor").get("id")) == ("1", "4", "0x05e3")
+    iface = xml_of(d, "usb_1_3_1_0").find("capability[@type='usb']")
+    assert (iface.findtext("number"), iface.findtext("class")) == ("0", "9")
 
 
 @needs_umockdev
