@@ -15,6 +15,7 @@ import dbus
 import pytest
 
 from conftest import CONNECT, NETWORK, PROPS, assert_dbus_error, virtbusd_binary
+from test_qemu_guest import guest  # noqa: F401  (the test guest, built once per module)
 
 QEMU_PATH = "/org/libvirt/QEMU"
 U = dbus.UInt32
@@ -534,3 +535,40 @@ def test_dns_txt_and_srv_records_are_served(start_daemon, netns, home):
         "<ip ", "<dns><txt name='example' value='say \"hi\"'/></dns><ip ")
     assert_dbus_error(d.call, QEMU_PATH, CONNECT, "NetworkCreateXML", bad, contains="may not hold quotes")
     assert link(netns, "vbbad0") is None
+
+
+@pytest.mark.skipif(not shutil.which("qemu-system-x86_64"), reason="qemu-system-x86_64 is not installed")
+def test_a_booted_guest_gets_its_lease_from_the_network(start_daemon, netns, home, guest, tmp_path):
+    """The test guest with a virtio NIC (guest_plus.py) asks the network's dnsmasq for an address."""
+    import guest_plus
+    d = start_daemon()
+    net = define(d, nat_xml())
+    d.call(net, NETWORK, "Create")
+    root = str(tmp_path)
+    initrd = guest_plus.extended_initrd(guest, root)
+    serial = os.path.join(root, "lg.serial")
+    xml = ("<domain type='qemu'><name>lg</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+           "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel><initrd>%s</initrd>"
+           "<cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features><devices>"
+           "<interface type='network'><mac address='52:54:00:77:66:11'/><source network='vnat'/>"
+           "<model type='virtio'/></interface><serial type='file'><source path='%s'/><target port='0'/></serial>"
+           "<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>"
+           % (guest["vmlinux"], initrd, serial))
+    dom = str(d.call(QEMU_PATH, CONNECT, "DomainDefineXML", xml))
+    began = time.monotonic()
+    d.call(dom, "org.libvirt.Domain", "Create", U(0))
+    deadline = time.monotonic() + 120
+    line = None
+    while time.monotonic() < deadline and not line:
+        if os.path.exists(serial):
+            line = next((x for x in open(serial, errors="replace").read().splitlines()
+                         if "TEST-GUEST LEASE" in x), None)
+        time.sleep(0.2)
+    assert line, open(serial, errors="replace").read()[-2000:] if os.path.exists(serial) else "no serial log"
+    print("\nguest lease %.1f s after Create" % (time.monotonic() - began))
+    ip = line.split()[-1]
+    assert ip.startswith("192.168.150."), line
+    leases = [tuple(x) for x in d.call(net, NETWORK, "GetDHCPLeases", "52:54:00:77:66:11", U(0))]
+    assert [(x[3], x[5], x[7]) for x in leases] == [("52:54:00:77:66:11", ip, "tg")]
+    d.call(dom, "org.libvirt.Domain", "Destroy", U(0))
+    d.call(net, NETWORK, "Destroy")

@@ -663,3 +663,23 @@ def test_kvm_guest_cpu_is_checked_against_the_host_before_start(qemu, guest, hom
     fine = cpu_guest("ck", [("require", "sse2")])
     qemu.call(fine, DOMAIN, "Create", U(1))
     assert state(qemu, fine) == PAUSED_USER
+
+
+# ---- the guest sees its disks (the shared guest extended with virtio_blk: guest_plus.py)
+
+def test_the_guest_sees_a_qcow2_volume_of_the_pool(qemu, guest, home):
+    import guest_plus
+    plus = dict(guest, initrd=guest_plus.extended_initrd(guest, home["root"]))
+    pool = str(qemu.call(QEMU_PATH, CONNECT, "StoragePoolLookupByName", "default"))
+    qemu.call(pool, "org.libvirt.StoragePool", "StorageVolCreateXML",
+              "<volume><name>data.qcow2</name><capacity unit='MiB'>64</capacity>"
+              "<target><format type='qcow2'/></target></volume>", U(0))
+    disk = ("<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source pool='default' volume='data.qcow2'/><target dev='vda' bus='virtio'/></disk>")
+    path = define(qemu, guest_xml(plus, home).replace("<memballoon model='none'/>",
+                                                      "<memballoon model='none'/>" + disk))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    wait_serial(home, "tg", "TEST-GUEST PARTITIONS")
+    line = [x for x in open(serial_log(home, "tg"), errors="replace").read().splitlines()
+            if "TEST-GUEST PARTITIONS" in x][0]
+    assert "vda" in line.split()[-1].split(","), line
