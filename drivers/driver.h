@@ -96,6 +96,8 @@ typedef enum {
     VB_EVENT_DOMAIN_DEVICE_REMOVED, /* text: the device's alias */
     VB_EVENT_DOMAIN_AGENT,    /* event: agent lifecycle state (1 connected, 2 disconnected); detail: reason */
     VB_EVENT_DOMAIN_BALLOON_CHANGE, /* value: the balloon's size in KiB */
+    VB_EVENT_DOMAIN_RTC_CHANGE,     /* value: the guest RTC's offset from the host's clock, in seconds */
+    VB_EVENT_DOMAIN_WATCHDOG,       /* value: virDomainEventWatchdogAction */
     VB_EVENT_NETWORK,
     VB_EVENT_NODE_DEVICE,
     VB_EVENT_STORAGE_POOL,
@@ -120,7 +122,7 @@ typedef struct {
     int detail;
     VbPresence presence;
     const char *text;
-    gint64 value;             /* BalloonChange */
+    gint64 value;             /* BalloonChange, RTCChange, Watchdog */
 } VbEvent;
 
 typedef void (*VbEventSink)(VbConn *conn, const VbEvent *event, gpointer user_data);
@@ -511,7 +513,7 @@ void vb_conn_emit(VbConn *conn, VbEventKind kind, const char *key, int event, in
 /* The same with the event's text (a namespace URI, a snapshot name, a MAC...). */
 void vb_conn_emit_full(VbConn *conn, VbEventKind kind, const char *key, int event, int detail,
                        VbPresence presence, const char *text);
-/* An event that carries one number (a balloon size). */
+/* An event that carries one number (a balloon size, an RTC offset, a watchdog action). */
 void vb_conn_emit_value(VbConn *conn, VbEventKind kind, const char *key, gint64 value);
 
 /* Lookups shared by all drivers; they raise libvirt's "not found" errors. */

@@ -186,6 +186,8 @@ static const VbEventRoute event_routes[] = {
     { VB_EVENT_DOMAIN_DEVICE_REMOVED, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_AGENT, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_BALLOON_CHANGE, &vb_domain_class, NULL, NULL },
+    { VB_EVENT_DOMAIN_RTC_CHANGE, &vb_domain_class, NULL, NULL },
+    { VB_EVENT_DOMAIN_WATCHDOG, &vb_domain_class, NULL, NULL },
     { VB_EVENT_NETWORK, &vb_network_class, "NetworkEvent", "(oi)" },
     { VB_EVENT_NODE_DEVICE, &vb_nodedev_class, "NodeDeviceEvent", "(oii)" },
     { VB_EVENT_STORAGE_POOL, &vb_storagepool_class, "StoragePoolEvent", "(oii)" },
@@ -261,6 +263,10 @@ emit_event_signal(VbExport *export, const VbEvent *event, const VbEventRoute *ro
              g_variant_new("(s)", event->text ? event->text : ""));
     } else if (event->kind == VB_EVENT_DOMAIN_BALLOON_CHANGE) {
         emit(export, path, "org.libvirt.Domain", "BalloonChange", g_variant_new("(t)", (guint64)event->value));
+    } else if (event->kind == VB_EVENT_DOMAIN_RTC_CHANGE) {
+        emit(export, path, "org.libvirt.Domain", "RTCChange", g_variant_new("(x)", event->value));
+    } else if (event->kind == VB_EVENT_DOMAIN_WATCHDOG) {
+        emit(export, path, "org.libvirt.Domain", "Watchdog", g_variant_new("(i)", (gint32)event->value));
     } else if (event->kind == VB_EVENT_DOMAIN_AGENT) {
         emit(export, path, "org.libvirt.Domain", "AgentEvent", g_variant_new("(ii)", event->event, event->detail));
     } else if (event->kind == VB_EVENT_STORAGE_POOL_REFRESH) {

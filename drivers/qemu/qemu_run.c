@@ -203,6 +203,28 @@ on_shutdown_killed(GObject *source, GAsyncResult *result, gpointer user_data)
         g_warning("cannot end QEMU after the guest shut down: %s", error->message);
 }
 
+/* WATCHDOG: the Watchdog signal with libvirt's action number; a watchdog that pauses the guest
+ * is a pause with reason watchdog (the STOP that follows is then no new pause). */
+static void
+on_watchdog(QemuRun *run, VbDomainObj *dom, JsonObject *data)
+{
+    static const char *const actions[] = { "none", "pause", "reset", "poweroff", "shutdown", "debug", "inject-nmi",
+                                           NULL };
+    const char *action = json_object_get_string_member_with_default(data, "action", "none");
+    int number = 0;
+
+    for (int i = 0; actions[i]; i++) {
+        if (g_str_equal(actions[i], action))
+            number = i;
+    }
+    vb_conn_emit_value(run->conn, VB_EVENT_DOMAIN_WATCHDOG, run->uuid, number);
+    if (number == 1 && dom->state != VB_DOMAIN_PAUSED) {
+        vb_domain_obj_set_state(dom, VB_DOMAIN_PAUSED, VB_PAUSED_WATCHDOG);
+        qemu_status_save(run->conn, dom, run);
+        emit(run, VB_DOMAIN_EVENT_SUSPENDED, VB_EVENT_SUSPENDED_WATCHDOG, VB_PRESENCE_SAME);
+    }
+}
+
 /* The guest panicked (pvpanic); QEMU has paused it. <on_crash>destroy</on_crash>, the only
  * action the driver takes: the crash is announced, then QEMU is ended. */
 static void
@@ -239,6 +261,11 @@ on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 time
         qemu_agent_handle_event(run, dom, data);
     else if (g_str_equal(name, "GUEST_PANICKED"))
         on_guest_panicked(run, dom);
+    else if (g_str_equal(name, "WATCHDOG"))
+        on_watchdog(run, dom, data);
+    else if (g_str_equal(name, "RTC_CHANGE"))
+        vb_conn_emit_value(run->conn, VB_EVENT_DOMAIN_RTC_CHANGE, run->uuid,
+                           json_object_get_int_member_with_default(data, "offset", 0));
     else
         qemu_tune_handle_event(run, dom, name, data);
 }

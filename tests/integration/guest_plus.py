@@ -7,6 +7,11 @@ guest sees, then hands over to the guest's own /init:
     TEST-GUEST PLUS failover ...          the extension is there
     TEST-GUEST PARTITIONS vda,vdb,        the block devices of /proc/partitions
     TEST-GUEST LEASE 192.168.150.57       the address udhcpc leased on eth0 (or "none")
+
+and, asked on the kernel command line, makes QEMU report events:
+
+    tgplus.rtc=1          sets the clock to 2030-01-01 and writes it to the RTC (RTC_CHANGE)
+    tgplus.watchdog=1     arms an i6300esb watchdog (2 s) and lets it expire (WATCHDOG)
 """
 import gzip
 import io
@@ -15,6 +20,7 @@ import subprocess
 import tarfile
 
 MODULES = ["failover", "net_failover", "virtio_net", "virtio_blk"]   # in load order
+WATCHDOG_MODULES = ["watchdog", "i6300esb"]
 
 WRAPPER = r"""#!/bin/sh
 # /init of the extended test guest (tests/integration/guest_plus.py): everything happens before
@@ -28,8 +34,10 @@ while read -r mod; do
 	[ -n "$mod" ] && insmod "/lib/modules/$mod.ko" 2>/dev/null
 done </etc/tg-modules
 for m in %(modules)s; do insmod "/lib/modules/$m.ko"; done
+# wait only when there is a virtio NIC (device 0x0001) or disk (0x0002) to come up
+want=$(cat /sys/bus/virtio/devices/*/device 2>/dev/null | grep -c -E '^0x000[12]$')
 n=0
-while [ $n -lt 30 ] && ! grep -q ' vd' /proc/partitions && [ ! -e /sys/class/net/eth0 ]; do
+while [ "$want" -gt 0 ] && [ $n -lt 30 ] && ! grep -q ' vd' /proc/partitions && [ ! -e /sys/class/net/eth0 ]; do
 	n=$((n + 1))
 	sleep 1
 done
@@ -41,6 +49,17 @@ if [ -e /sys/class/net/eth0 ]; then
 		sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p')
 	echo "TEST-GUEST LEASE ${ip:-none}" >/dev/console
 fi
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	tgplus.rtc=1)
+		date -s '2030-01-01 00:00:00' >/dev/null && hwclock -w -u &&
+			echo "TEST-GUEST RTC written" >/dev/console ;;
+	tgplus.watchdog=1)
+		# closed without the magic 'V': the timer keeps running and expires
+		for m in %(watchdog)s; do insmod "/lib/modules/$m.ko" $([ $m = i6300esb ] && echo heartbeat=2); done
+		echo x >/dev/watchdog && echo "TEST-GUEST WATCHDOG armed" >/dev/console ;;
+	esac
+done
 umount /sys
 umount /proc
 exec /init.guest
@@ -89,9 +108,9 @@ def _kernel_modules(debs):
     with tarfile.open(fileobj=io.BytesIO(tar)) as t:
         for member in t.getmembers():
             base = os.path.basename(member.name)
-            if base.endswith(".ko") and base[:-3] in MODULES:
+            if base.endswith(".ko") and base[:-3] in MODULES + WATCHDOG_MODULES:
                 found[base[:-3]] = t.extractfile(member).read()
-    missing = [m for m in MODULES if m not in found]
+    missing = [m for m in MODULES + WATCHDOG_MODULES if m not in found]
     if missing:
         raise RuntimeError("modules %s are not in %s" % (missing, deb))
     return found
@@ -104,9 +123,9 @@ def extended_initrd(guest, workdir):
         return path
     debs = os.path.join(os.path.dirname(guest["initrd"]), "debs")
     modules = _kernel_modules(debs)
-    files = [("init", 0o100755, (WRAPPER % {"modules": " ".join(MODULES)}).encode()),
+    files = [("init", 0o100755, (WRAPPER % {"modules": " ".join(MODULES), "watchdog": " ".join(WATCHDOG_MODULES)}).encode()),
              ("init.guest", 0o100755, _guest_init(guest["initrd"]))]
-    files += [("lib/modules/%s.ko" % m, 0o100644, modules[m]) for m in MODULES]
+    files += [("lib/modules/%s.ko" % m, 0o100644, modules[m]) for m in MODULES + WATCHDOG_MODULES]
     with open(path + ".tmp", "wb") as out:
         base = open(guest["initrd"], "rb").read()
         out.write(base + b"\0" * (-len(base) % 4))
