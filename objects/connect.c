@@ -78,23 +78,20 @@ static GVariant *
 list_domains(VbCall *call, GVariant *args, GError **error)
 {
     guint flags;
-    GVariantBuilder builder;
+    g_autoptr(GPtrArray) keys = NULL;
     GHashTableIter iter;
     gpointer value;
 
     g_variant_get(args, "(u)", &flags);
     if (!vb_check_flags(flags, VB_LIST_DOMAINS_ALL_FLAGS, "virConnectListAllDomains", error))
         return NULL;
-    g_variant_builder_init(&builder, G_VARIANT_TYPE("ao"));
+    keys = g_ptr_array_sized_new(g_hash_table_size(CONN(call)->domains->by_key));
     g_hash_table_iter_init(&iter, CONN(call)->domains->by_key);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        g_autofree char *path = NULL;
-        if (!vb_domain_obj_matches(value, flags))
-            continue;
-        path = vb_domain_path(call, value);
-        g_variant_builder_add(&builder, "o", path);
+        if (vb_domain_obj_matches(value, flags))
+            g_ptr_array_add(keys, ((VbDomainObj *)value)->def->uuid);
     }
-    return g_variant_new("(ao)", &builder);
+    return g_variant_new("(@ao)", vb_object_paths_variant(call, &vb_domain_class, keys));
 }
 
 static GVariant *

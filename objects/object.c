@@ -97,6 +97,46 @@ vb_object_path(const VbCall *call, const VbObjectClass *klass, const char *key)
     return g_strconcat(call->base_path, "/", klass->subtree, "/", node, NULL);
 }
 
+/* GVariant's framing offsets for a container of @data_len bytes holding @n variable-size
+ * elements: the smallest width whose range holds the whole container. */
+static guint
+offset_size(gsize data_len, gsize n)
+{
+    if (data_len + n <= G_MAXUINT8)
+        return 1;
+    if (data_len + 2 * n <= G_MAXUINT16)
+        return 2;
+    if (data_len + 4 * n <= G_MAXUINT32)
+        return 4;
+    return 8;
+}
+
+GVariant *
+vb_object_paths_variant(const VbCall *call, const VbObjectClass *klass, GPtrArray *keys)
+{
+    GByteArray *data = g_byte_array_new();
+    g_autoptr(GArray) ends = g_array_sized_new(FALSE, FALSE, sizeof(guint64), keys->len);
+    g_autofree char *prefix = g_strconcat(call->base_path, "/", klass->subtree, "/", NULL);
+    guint size;
+
+    for (guint i = 0; i < keys->len; i++) {
+        g_autofree char *node = klass->node_for_key(g_ptr_array_index(keys, i));
+        guint64 end;
+
+        g_byte_array_append(data, (const guint8 *)prefix, (guint)strlen(prefix));
+        g_byte_array_append(data, (const guint8 *)node, (guint)strlen(node) + 1);   /* with its NUL */
+        end = data->len;
+        g_array_append_val(ends, end);
+    }
+    /* an array of strings in GVariant's serialised form: the strings, then where each ends */
+    size = offset_size(data->len, keys->len);
+    for (guint i = 0; i < ends->len; i++) {
+        guint64 le = GUINT64_TO_LE(g_array_index(ends, guint64, i));
+        g_byte_array_append(data, (const guint8 *)&le, size);
+    }
+    return g_variant_new_from_bytes(G_VARIANT_TYPE_OBJECT_PATH_ARRAY, g_byte_array_free_to_bytes(data), TRUE);
+}
+
 GArray *
 vb_variant_to_cpumap(GVariant *ab)
 {

@@ -100,6 +100,9 @@ char *vb_path_unescape(const char *node);
 char *vb_uuid_node(const char *uuid);
 /* The inverse, into canonical form; FALSE when @node is not one. */
 gboolean vb_uuid_from_node(const char *node, char uuid[VB_UUID_STRING_LEN]);
+/* The "ao" of the objects of @klass with @keys, serialised in one buffer (a list of 100,000
+ * domains makes no GVariant per path). */
+GVariant *vb_object_paths_variant(const VbCall *call, const VbObjectClass *klass, GPtrArray *keys);
 char *vb_object_path(const VbCall *call, const VbObjectClass *klass, const char *key);
 
 /* ---- argument helpers for handlers ---- */

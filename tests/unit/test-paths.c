@@ -117,12 +117,41 @@ test_not_supported_message(void)
     g_assert_cmpstr(error->message, ==, "this function is not supported by the connection driver: virDomainReset");
 }
 
+/* The one-buffer "ao" is what GVariantBuilder gives, across every framing offset width. */
+static void
+test_paths_variant(void)
+{
+    static const guint counts[] = { 0, 1, 3, 4, 300, 1800, 70000 };
+    VbCall call = { .base_path = "/org/libvirt/Test" };
+
+    for (gsize c = 0; c < G_N_ELEMENTS(counts); c++) {
+        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GVariant) fast = NULL;
+        GVariantBuilder builder;
+        g_autoptr(GVariant) slow = NULL;
+
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("ao"));
+        for (guint i = 0; i < counts[c]; i++) {
+            char *uuid = g_strdup_printf("%08x-0000-4000-8000-%012x", i, i * 7);
+            g_autofree char *path = vb_object_path(&call, &vb_domain_class, uuid);
+            g_variant_builder_add(&builder, "o", path);
+            g_ptr_array_add(keys, uuid);
+        }
+        slow = g_variant_ref_sink(g_variant_builder_end(&builder));
+        fast = g_variant_ref_sink(vb_object_paths_variant(&call, &vb_domain_class, keys));
+        g_assert_true(g_variant_is_normal_form(fast));
+        g_assert_true(g_variant_equal(fast, slow));
+        g_assert_cmpuint(g_variant_get_size(fast), ==, g_variant_get_size(slow));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/paths/escape", test_escape_round_trip);
     g_test_add_func("/paths/uuid-nodes", test_uuid_nodes);
+    g_test_add_func("/paths/paths-variant", test_paths_variant);
     g_test_add_func("/uuid/parse", test_uuid_parse);
     g_test_add_func("/mac/parse", test_mac);
     g_test_add_func("/errors/flags", test_flags);
