@@ -288,3 +288,14 @@ def test_a_rule_for_the_group_lets_it_start_the_domain(real, inactive_domain):
         assert is_active(real, inactive_domain) is True
     finally:
         remove_ours(START_RULES)
+
+
+def test_polkitd_is_asked_without_libpolkit(real, inactive_domain):
+    """The daemon calls polkitd's CheckAuthorization itself: neither libpolkit-gobject nor the
+    libsystemd it drags in (with libgcrypt, lz4, zstd) is in its address space."""
+    answer = real.call_as_user(inactive_domain, 'org.libvirt.Domain', 'GetXMLDesc', '(u)', (0,))
+    assert 'error' not in answer, answer
+    with open(f'/proc/{real.daemon.pid}/maps') as f:
+        maps = f.read()
+    for library in ('libpolkit-gobject', 'libsystemd', 'libgcrypt'):
+        assert library not in maps, library
