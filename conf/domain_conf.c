@@ -703,6 +703,16 @@ collect_extras(xmlNodePtr parent, const ExtraSlot *table)
     return extras;
 }
 
+void
+vb_disk_def_drop_backing_store(VbDiskDef *disk)
+{
+    for (guint i = disk->extras ? disk->extras->len : 0; i > 0; i--) {
+        const ExtraXml *extra = g_ptr_array_index(disk->extras, i - 1);
+        if (g_str_has_prefix(extra->xml, "<backingStore"))
+            g_ptr_array_remove_index(disk->extras, i - 1);
+    }
+}
+
 static void
 format_extras(VbBuf *buf, GPtrArray *extras, int slot)
 {

@@ -286,6 +286,8 @@ guint vb_domain_def_count_devices(const VbDomainDef *def, VbDeviceKind kind);
 VbDiskDef *vb_domain_def_nth_disk(const VbDomainDef *def, guint n);
 VbNetDef *vb_domain_def_nth_net(const VbDomainDef *def, guint n);
 VbDiskDef *vb_domain_def_find_disk(const VbDomainDef *def, const char *target_or_path);
+/* Forgets the disk's <backingStore> chain (a block job merged it away). */
+void vb_disk_def_drop_backing_store(VbDiskDef *disk);
 VbNetDef *vb_domain_def_find_net(const VbDomainDef *def, const char *dev_or_mac);
 
 /* <metadata> element access by namespace URI (virDomainGetMetadata/SetMetadata). */

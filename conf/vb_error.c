@@ -40,6 +40,7 @@ static const VbErrorFormat error_formats[] = {
     { VB_ERR_SNAPSHOT_REVERT_RISKY, "revert requires force: %s" },
     { VB_ERR_NO_DOMAIN_METADATA, "metadata not found: %s" },
     { VB_ERR_OVERFLOW, "numerical overflow: %s" },
+    { VB_ERR_BLOCK_COPY_ACTIVE, "block copy still active: %s" },
     { VB_ERR_OPERATION_UNSUPPORTED, "Operation not supported: %s" },
     { VB_ERR_AGENT_UNRESPONSIVE, "Guest agent is not responding: %s" },
     { VB_ERR_ACCESS_DENIED, "access denied: %s" },

@@ -98,6 +98,7 @@ typedef enum {
     VB_EVENT_DOMAIN_BALLOON_CHANGE, /* value: the balloon's size in KiB */
     VB_EVENT_DOMAIN_RTC_CHANGE,     /* value: the guest RTC's offset from the host's clock, in seconds */
     VB_EVENT_DOMAIN_WATCHDOG,       /* value: virDomainEventWatchdogAction */
+    VB_EVENT_DOMAIN_BLOCK_JOB,      /* text: the disk's target; event: VbBlockJobType; detail: VbBlockJobStatus */
     VB_EVENT_NETWORK,
     VB_EVENT_NODE_DEVICE,
     VB_EVENT_STORAGE_POOL,
@@ -126,6 +127,12 @@ typedef struct {
 } VbEvent;
 
 typedef void (*VbEventSink)(VbConn *conn, const VbEvent *event, gpointer user_data);
+
+typedef struct {
+    int type;                /* VbBlockJobType; 0 when the disk has no job */
+    guint64 bandwidth;       /* bytes/s */
+    guint64 cur, end;
+} VbBlockJobInfo;
 
 /* ---- host facts ---- */
 
@@ -348,6 +355,23 @@ typedef struct {
     void (*domain_attach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
     void (*domain_detach_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
     void (*domain_update_device_async)(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
+    /* Block jobs. @disk is a target ("vda") or a source path, @bandwidth in bytes/s (0: no
+     * limit). The job-starting calls finish once QEMU took the job; its end arrives as
+     * VB_EVENT_DOMAIN_BLOCK_JOB. @base NULL pulls the whole chain into the disk (BlockPull). */
+    void (*domain_block_rebase_async)(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,
+                                      guint64 bandwidth, guint flags, GTask *task);
+    void (*domain_block_commit_async)(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,
+                                      const char *top, guint64 bandwidth, guint flags, GTask *task);
+    void (*domain_block_job_abort_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *task);
+    void (*domain_block_job_set_speed_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 bandwidth,
+                                             guint flags, GTask *task);
+    /* the task returns a g_malloc'd VbBlockJobInfo (all zero: no job on the disk) */
+    void (*domain_get_block_job_info_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags,
+                                            GTask *task);
+    void (*domain_block_resize_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 bytes, guint flags,
+                                      GTask *task);
+    GBytes *(*domain_block_peek)(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 offset, gsize size,
+                                 guint flags, GError **error);
 
     /* domain tuning: typed parameters in and out are GArrays of VbTypedParam */
     GArray *(*domain_get_blkio_parameters)(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);

@@ -208,3 +208,15 @@ enum { VB_SET_TIME_SYNC = 1 << 0 };
 /* virDomainCrashedReason, virDomainEventCrashedDetailType */
 enum { VB_CRASHED_UNKNOWN, VB_CRASHED_PANICKED };
 enum { VB_EVENT_CRASHED_PANICKED };
+
+/* virDomainBlockJobType, virConnectDomainEventBlockJobStatus */
+typedef enum { VB_BLOCK_JOB_TYPE_UNKNOWN, VB_BLOCK_JOB_TYPE_PULL, VB_BLOCK_JOB_TYPE_COPY, VB_BLOCK_JOB_TYPE_COMMIT,
+               VB_BLOCK_JOB_TYPE_ACTIVE_COMMIT } VbBlockJobType;
+typedef enum { VB_BLOCK_JOB_COMPLETED, VB_BLOCK_JOB_FAILED, VB_BLOCK_JOB_CANCELED, VB_BLOCK_JOB_READY } VbBlockJobStatus;
+/* virDomainBlockJobAbortFlags, virDomainBlockRebaseFlags, virDomainBlockCommitFlags,
+ * virDomainBlockJobInfoFlags / SetSpeedFlags, virDomainBlockResizeFlags */
+enum { VB_BLOCK_JOB_ABORT_ASYNC = 1 << 0, VB_BLOCK_JOB_ABORT_PIVOT = 1 << 1 };
+enum { VB_BLOCK_REBASE_COPY = 1 << 3, VB_BLOCK_REBASE_BANDWIDTH_BYTES = 1 << 6 };
+enum { VB_BLOCK_COMMIT_SHALLOW = 1 << 0, VB_BLOCK_COMMIT_ACTIVE = 1 << 2, VB_BLOCK_COMMIT_BANDWIDTH_BYTES = 1 << 4 };
+enum { VB_BLOCK_JOB_BANDWIDTH_BYTES = 1 << 0 };
+enum { VB_BLOCK_RESIZE_BYTES = 1 << 0 };

@@ -3,26 +3,7 @@
 
 #include <string.h>
 
-#define DOM(call) ((VbDomainObj *)(call)->obj)
-#define CALL(call, op, api, error, ...) VB_DRIVER_CALL((call)->conn, op, api, error, DOM(call), __VA_ARGS__)
-/* A driver whose lifecycle work waits on a process (QEMU) has an _async entry: the reply
- * follows when it finishes. TRUE when the call went that way. */
-#define ASYNC(call, op, ...) \
-    ((call)->conn->driver->op##_async \
-         ? ((call)->conn->driver->op##_async((call)->conn, DOM(call), ##__VA_ARGS__, vb_call_empty_reply_task(call)), \
-            TRUE) \
-         : FALSE)
-
 static GVariant *params_reply(GArray *params);
-
-/* As ASYNC for an entry whose task returns a pointer: @done (a GAsyncReadyCallback) gets
- * the call's VbDeferred and builds the reply. */
-#define ASYNC_POINTER(call, op, done, ...) \
-    ((call)->conn->driver->op##_async \
-         ? ((call)->conn->driver->op##_async((call)->conn, DOM(call), ##__VA_ARGS__, \
-                                             g_task_new(NULL, NULL, (done), (call)->defer(call))), \
-            TRUE) \
-         : FALSE)
 
 /* ---- class plumbing ---- */
 
@@ -1379,14 +1360,14 @@ static const VbMethod domain_methods[] = {
     { "AbortJob", NULL, "virDomainAbortJob" },
     { "AddIOThread", domain_add_iothread, "virDomainAddIOThread" },
     { "AttachDevice", domain_attach_device, "virDomainAttachDeviceFlags" },
-    { "BlockCommit", NULL, "virDomainBlockCommit" },
+    { "BlockCommit", vb_domain_block_commit, "virDomainBlockCommit" },
     { "BlockCopy", NULL, "virDomainBlockCopy" },
-    { "BlockJobAbort", NULL, "virDomainBlockJobAbort" },
-    { "BlockPeek", NULL, "virDomainBlockPeek" },
-    { "BlockPull", NULL, "virDomainBlockPull" },
-    { "BlockRebase", NULL, "virDomainBlockRebase" },
-    { "BlockResize", NULL, "virDomainBlockResize" },
-    { "BlockJobSetSpeed", NULL, "virDomainBlockJobSetSpeed" },
+    { "BlockJobAbort", vb_domain_block_job_abort, "virDomainBlockJobAbort" },
+    { "BlockPeek", vb_domain_block_peek, "virDomainBlockPeek" },
+    { "BlockPull", vb_domain_block_pull, "virDomainBlockPull" },
+    { "BlockRebase", vb_domain_block_rebase, "virDomainBlockRebase" },
+    { "BlockResize", vb_domain_block_resize, "virDomainBlockResize" },
+    { "BlockJobSetSpeed", vb_domain_block_job_set_speed, "virDomainBlockJobSetSpeed" },
     { "CoreDump", domain_core_dump, "virDomainCoreDumpWithFormat" },
     { "Create", domain_create, "virDomainCreateWithFlags" },
     { "CreateWithFiles", domain_create_with_files, "virDomainCreateWithFiles" },
@@ -1398,7 +1379,7 @@ static const VbMethod domain_methods[] = {
     { "FSTrim", domain_fs_trim, "virDomainFSTrim" },
     { "GetBlockIOParameters", domain_get_blkio_parameters, "virDomainGetBlkioParameters" },
     { "GetBlockIOTune", domain_get_block_io_tune, "virDomainGetBlockIoTune" },
-    { "GetBlockJobInfo", NULL, "virDomainGetBlockJobInfo" },
+    { "GetBlockJobInfo", vb_domain_get_block_job_info, "virDomainGetBlockJobInfo" },
     { "GetControlInfo", domain_get_control_info, "virDomainGetControlInfo" },
     { "GetDiskErrors", domain_get_disk_errors, "virDomainGetDiskErrors" },
     { "GetEmulatorPinInfo", domain_get_emulator_pin_info, "virDomainGetEmulatorPinInfo" },

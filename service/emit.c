@@ -188,6 +188,7 @@ static const VbEventRoute event_routes[] = {
     { VB_EVENT_DOMAIN_BALLOON_CHANGE, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_RTC_CHANGE, &vb_domain_class, NULL, NULL },
     { VB_EVENT_DOMAIN_WATCHDOG, &vb_domain_class, NULL, NULL },
+    { VB_EVENT_DOMAIN_BLOCK_JOB, &vb_domain_class, NULL, NULL },
     { VB_EVENT_NETWORK, &vb_network_class, "NetworkEvent", "(oi)" },
     { VB_EVENT_NODE_DEVICE, &vb_nodedev_class, "NodeDeviceEvent", "(oii)" },
     { VB_EVENT_STORAGE_POOL, &vb_storagepool_class, "StoragePoolEvent", "(oii)" },
@@ -267,6 +268,9 @@ emit_event_signal(VbExport *export, const VbEvent *event, const VbEventRoute *ro
         emit(export, path, "org.libvirt.Domain", "RTCChange", g_variant_new("(x)", event->value));
     } else if (event->kind == VB_EVENT_DOMAIN_WATCHDOG) {
         emit(export, path, "org.libvirt.Domain", "Watchdog", g_variant_new("(i)", (gint32)event->value));
+    } else if (event->kind == VB_EVENT_DOMAIN_BLOCK_JOB) {
+        emit(export, path, "org.libvirt.Domain", "BlockJob",
+             g_variant_new("(sii)", event->text ? event->text : "", event->event, event->detail));
     } else if (event->kind == VB_EVENT_DOMAIN_AGENT) {
         emit(export, path, "org.libvirt.Domain", "AgentEvent", g_variant_new("(ii)", event->event, event->detail));
     } else if (event->kind == VB_EVENT_STORAGE_POOL_REFRESH) {

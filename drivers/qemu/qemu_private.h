@@ -9,6 +9,7 @@ typedef struct _QemuRun QemuRun;
 typedef struct _QemuUser QemuUser;
 typedef struct _QemuHost QemuHost;
 typedef struct _QemuRemoval QemuRemoval;
+typedef struct _QemuBlockJob QemuBlockJob;
 /* The end of an asynchronous step on a domain's QEMU: @error (taken) or NULL. */
 typedef void (*QemuStepDone)(VbConn *conn, const char *uuid, GError *error, gpointer user_data);
 
@@ -33,6 +34,7 @@ struct _QemuRun {
     gboolean owner_gone;     /* that client left while a job ran: destroy when it ends */
     int agent_state;         /* the guest agent's port: 0 not known yet, 1 open, 2 closed (VSERPORT_CHANGE) */
     GPtrArray *hostdevs;     /* node device names moved to vfio-pci for the run, given back at its end */
+    GHashTable *block_jobs;  /* disk target -> QemuBlockJob: block jobs QEMU runs for the guest */
 };
 
 
@@ -138,6 +140,25 @@ void qemu_domain_get_fs_info_async(VbConn *conn, VbDomainObj *dom, guint flags, 
 void qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint source, guint flags, GTask *task);
 void qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
                                          guint flags, GTask *task);
+
+/* qemu_blockjob.c: block jobs, BlockResize and BlockPeek */
+void qemu_domain_block_rebase_async(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,
+                                    guint64 bandwidth, guint flags, GTask *task);
+void qemu_domain_block_commit_async(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,
+                                    const char *top, guint64 bandwidth, guint flags, GTask *task);
+void qemu_domain_block_job_abort_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *task);
+void qemu_domain_block_job_set_speed_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 bandwidth,
+                                           guint flags, GTask *task);
+void qemu_domain_get_block_job_info_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags,
+                                          GTask *task);
+void qemu_domain_block_resize_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 size, guint flags,
+                                    GTask *task);
+GBytes *qemu_domain_block_peek(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 offset, gsize size,
+                               guint flags, GError **error);
+/* BLOCK_JOB_*: a job became ready or ended; for qemu_run.c's event handler. */
+void qemu_blockjob_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
+/* Forgets a job (its run ends); a BlockJobAbort call waiting on it fails. */
+void qemu_block_job_free(QemuBlockJob *job);
 
 /* qemu_hostdev.c: managed PCI host devices */
 /* Moves @def's managed='yes' PCI hostdevs to vfio-pci; returns the names of those it moved (to

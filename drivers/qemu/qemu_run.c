@@ -69,6 +69,7 @@ qemu_run_free(QemuRun *run)
     g_clear_pointer(&run->proc, vb_qemu_process_unref);
     g_clear_pointer(&run->relabeled, g_array_unref);    /* a guest left running keeps its files */
     g_clear_pointer(&run->removals, g_hash_table_unref);
+    g_clear_pointer(&run->block_jobs, g_hash_table_unref);
     g_clear_pointer(&run->hostdevs, g_ptr_array_unref);   /* a guest left running keeps its devices */
     g_free(run->autodestroy_owner);
     g_free(run->uuid);
@@ -266,6 +267,8 @@ on_qmp_event(VbQemuMonitor *mon, const char *name, JsonObject *data, gint64 time
     else if (g_str_equal(name, "RTC_CHANGE"))
         vb_conn_emit_value(run->conn, VB_EVENT_DOMAIN_RTC_CHANGE, run->uuid,
                            json_object_get_int_member_with_default(data, "offset", 0));
+    else if (g_str_has_prefix(name, "BLOCK_JOB_"))
+        qemu_blockjob_handle_event(run, dom, name, data);
     else
         qemu_tune_handle_event(run, dom, name, data);
 }

@@ -1,0 +1,216 @@
+"""Block jobs on running QEMU guests: BlockPull, BlockRebase, BlockCommit (the active layer with a
+pivot included), GetBlockJobInfo, BlockJobSetSpeed, BlockJobAbort, the BlockJob signal, and
+BlockResize/BlockPeek. Every result is checked on the images themselves with qemu-img/qemu-io
+(their backing chains and the data that moved), and in the live definition."""
+import json
+import os
+import subprocess
+
+import dbus
+import pytest
+
+from conftest import DOMAIN, assert_dbus_error
+from test_qemu_guest import U, define, guest, guest_xml, home, qemu, wait_for  # noqa: F401
+
+T = dbus.UInt64
+START_PAUSED = 1
+TYPE_PULL, TYPE_COMMIT, TYPE_ACTIVE_COMMIT = 1, 3, 4
+COMPLETED, CANCELED, READY = 0, 2, 3
+ABORT_PIVOT = 2
+COMMIT_ACTIVE = 4
+RESIZE_BYTES = 1
+MiB = 1 << 20
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/qemu-img"), reason="qemu-utils is not installed")
+
+
+def qemu_img(*args):
+    return subprocess.run(["qemu-img"] + list(args), check=True, capture_output=True, text=True).stdout
+
+
+def create(home, name, fmt="qcow2", backing=None, size="64M"):
+    path = os.path.join(home["root"], name)
+    args = ["create", "-q", "-f", fmt]
+    if backing:
+        args += ["-b", backing, "-F", "qcow2" if backing.endswith(".qcow2") else "raw"]
+    qemu_img(*(args + [path, size]))
+    return path
+
+
+def write_pattern(path, pattern, offset, length):
+    subprocess.run(["qemu-io", "-c", "write -P 0x%x %d %d" % (pattern, offset, length), path],
+                   check=True, capture_output=True)
+
+
+def has_pattern(path, pattern, offset, length):
+    out = subprocess.run(["qemu-io", "-U", "-r", "-c", "read -P 0x%x %d %d" % (pattern, offset, length), path],
+                         capture_output=True, text=True)
+    return out.returncode == 0 and "Pattern verification failed" not in out.stdout
+
+
+def chain(path):
+    """The files of the image's backing chain, top first, as qemu-img reads them."""
+    info = json.loads(qemu_img("info", "-U", "--backing-chain", "--output=json", path))
+    return [os.path.basename(entry["filename"]) for entry in info]
+
+
+def with_disk(xml, path, fmt="qcow2", dev="vdb"):
+    disk = ("<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='%s'/>"
+            "<target dev='%s' bus='virtio'/></disk>" % (fmt, path, dev))
+    return xml.replace("</devices>", disk + "</devices>")
+
+
+def started(d, guest, home, disk, fmt="qcow2"):
+    path = define(d, with_disk(guest_xml(guest, home), disk, fmt))
+    d.call(path, DOMAIN, "Create", U(START_PAUSED))   # block jobs need QEMU, not a booted guest
+    return path
+
+
+def block_job_signals(d, path):
+    return d.recorder(interface=DOMAIN, member="BlockJob", path=path)
+
+
+def stopped(d, path):
+    """QEMU flushes and closes the images on its way out: only then do other readers see its writes."""
+    d.call(path, DOMAIN, "Destroy", U(0))
+
+
+def job_info(d, path, disk="vdb", flags=0):
+    return tuple(int(v) for v in d.call(path, DOMAIN, "GetBlockJobInfo", disk, U(flags)))
+
+
+def test_pull_merges_the_backing_chain_into_the_disk(qemu, guest, home):
+    base = create(home, "base.qcow2")
+    write_pattern(base, 0xaa, 0, MiB)
+    top = create(home, "top.qcow2", backing=base)
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    qemu.call(path, DOMAIN, "BlockPull", "vdb", T(0), U(0))
+    assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_PULL, COMPLETED)
+    assert job_info(qemu, path) == (0, 0, 0, 0)
+    stopped(qemu, path)
+    assert chain(top) == ["top.qcow2"]                     # no backing file any more
+    assert has_pattern(top, 0xaa, 0, MiB)                  # the base's data now lives in the top
+
+
+def test_rebase_keeps_the_chain_below_the_base(qemu, guest, home):
+    base = create(home, "base.qcow2")
+    mid = create(home, "mid.qcow2", backing=base)
+    write_pattern(mid, 0xbb, 0, MiB)
+    top = create(home, "top.qcow2", backing=mid)
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    qemu.call(path, DOMAIN, "BlockRebase", top, base, T(0), U(0))   # the disk named by its source path
+    assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_PULL, COMPLETED)
+    stopped(qemu, path)
+    assert chain(top) == ["top.qcow2", "base.qcow2"]
+    assert has_pattern(top, 0xbb, 0, MiB)
+
+
+def test_commit_of_a_middle_image_into_its_base(qemu, guest, home):
+    base = create(home, "base.qcow2")
+    mid = create(home, "mid.qcow2", backing=base)
+    write_pattern(mid, 0xcc, MiB, MiB)
+    top = create(home, "top.qcow2", backing=mid)
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    qemu.call(path, DOMAIN, "BlockCommit", "vdb", base, mid, T(0), U(0))
+    assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_COMMIT, COMPLETED)
+    stopped(qemu, path)
+    assert has_pattern(base, 0xcc, MiB, MiB)
+    assert chain(top) == ["top.qcow2", "base.qcow2"]        # QEMU dropped mid from the chain
+
+
+def test_active_commit_pivots_the_disk_onto_its_base(qemu, guest, home):
+    base = create(home, "base.qcow2")
+    top = create(home, "top.qcow2", backing=base)
+    write_pattern(top, 0xdd, 2 * MiB, MiB)
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCommit", "vdb", "", "", T(0), U(0),
+                      contains="commit of 'vdb' active layer requires active flag")
+    qemu.call(path, DOMAIN, "BlockCommit", "vdb", "", "", T(0), U(COMMIT_ACTIVE))
+    assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_ACTIVE_COMMIT, READY)
+    kind, bandwidth, cur, end = job_info(qemu, path)
+    assert (kind, bandwidth) == (TYPE_ACTIVE_COMMIT, 0) and cur == end > 0
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockPull", "vdb", T(0), U(0),
+                      contains="disk 'vdb' already in active block job")
+
+    qemu.call(path, DOMAIN, "BlockJobAbort", "vdb", U(ABORT_PIVOT))   # synchronous: returns once pivoted
+    assert signals.wait(count=2, member="BlockJob")[-1][3] == ("vdb", TYPE_ACTIVE_COMMIT, COMPLETED)
+    live = str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "<source file='%s'/>" % base in live and top not in live
+    assert job_info(qemu, path) == (0, 0, 0, 0)
+    # the guest's device now reads the base: a resize reaches it, not the old top
+    qemu.call(path, DOMAIN, "BlockResize", "vdb", U(128 * 1024), U(0))
+    stopped(qemu, path)
+    assert has_pattern(base, 0xdd, 2 * MiB, MiB)
+    assert json.loads(qemu_img("info", "--output=json", base))["virtual-size"] == 128 * MiB
+    assert json.loads(qemu_img("info", "--output=json", top))["virtual-size"] == 64 * MiB
+
+
+def test_a_slow_job_reports_progress_and_can_be_cancelled(qemu, guest, home):
+    base = create(home, "base.qcow2")
+    write_pattern(base, 0xee, 0, 32 * MiB)
+    top = create(home, "top.qcow2", backing=base)
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    qemu.call(path, DOMAIN, "BlockPull", "vdb", T(1), U(0))          # 1 MiB/s: seconds of work
+    kind, bandwidth, cur, end = job_info(qemu, path)
+    assert (kind, bandwidth) == (TYPE_PULL, 1) and cur < end
+    assert job_info(qemu, path, flags=1)[1] == MiB                    # BANDWIDTH_BYTES
+    qemu.call(path, DOMAIN, "BlockJobSetSpeed", "vdb", T(2), U(0))
+    assert job_info(qemu, path)[1] == 2
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockJobAbort", "vdb", U(ABORT_PIVOT),
+                      contains="pivot of disk 'vdb' requires an active copy job")
+    qemu.call(path, DOMAIN, "BlockJobAbort", "vdb", U(0))            # waits for QEMU's end of the job
+    assert signals.wait(member="BlockJob")[-1][3] == ("vdb", TYPE_PULL, CANCELED)
+    assert job_info(qemu, path) == (0, 0, 0, 0)
+    stopped(qemu, path)
+    assert chain(top) == ["top.qcow2", "base.qcow2"]                 # a cancelled pull keeps the chain
+
+
+def test_resize_and_peek_a_raw_disk(qemu, guest, home):
+    disk = create(home, "data.raw", fmt="raw", size="8M")
+    with open(disk, "r+b") as f:
+        f.seek(4096)
+        f.write(b"virtbus-peek")
+    path = started(qemu, guest, home, disk, fmt="raw")
+
+    assert bytes(qemu.call(path, DOMAIN, "BlockPeek", "vdb", T(4096), T(12), U(0))) == b"virtbus-peek"
+    assert bytes(qemu.call(path, DOMAIN, "BlockPeek", disk, T(4090), T(8), U(0))) == b"\0" * 6 + b"vi"
+    qemu.call(path, DOMAIN, "BlockResize", "vdb", U(16 * 1024), U(0))            # KiB
+    assert os.path.getsize(disk) == 16 * MiB
+    qemu.call(path, DOMAIN, "BlockResize", "vdb", U(20 * MiB + 100), U(RESIZE_BYTES))
+    assert os.path.getsize(disk) == 20 * MiB + 512                                # whole sectors
+
+
+def test_bad_block_calls_change_nothing(qemu, guest, home):
+    base = create(home, "base.qcow2")
+    top = create(home, "top.qcow2", backing=base)
+    xml = with_disk(guest_xml(guest, home), top)
+    path = define(qemu, xml)
+
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockPull", "vdb", T(0), U(0), contains="domain is not running")
+    qemu.call(path, DOMAIN, "Create", U(START_PAUSED))
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockPull", "vdz", T(0), U(0),
+                      contains="disk 'vdz' not found in domain")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockJobAbort", "vdb", U(0),
+                      contains="disk vdb does not have an active block job")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockRebase", "vdb", "/nowhere.qcow2", T(0), U(0),
+                      contains="could not find image '/nowhere.qcow2'")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCommit", "vdb", "", top, T(0), U(COMMIT_ACTIVE | 1 << 10),
+                      contains="unsupported flags (0x400)")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockPull", "vdb", T(1 << 62), U(0), contains="bandwidth must be less")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockPeek", "vdb", T(0), T(16), U(0),
+                      contains="peeking is only supported for disk with 'raw' format not 'qcow2'")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", "<disk/>", {}, U(0),
+                      contains="not supported by the connection driver: virDomainBlockCopy")
+    assert chain(top) == ["top.qcow2", "base.qcow2"]
+    assert job_info(qemu, path) == (0, 0, 0, 0)
+    assert "<source file='%s'/>" % top in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
