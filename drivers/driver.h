@@ -134,6 +134,13 @@ typedef struct {
     guint64 cur, end;
 } VbBlockJobInfo;
 
+/* virDomainBlockCopy's typed parameters; 0: QEMU's default */
+typedef struct {
+    guint64 bandwidth;       /* bytes/s */
+    guint granularity;
+    guint64 buf_size;
+} VbBlockCopyParams;
+
 /* ---- host facts ---- */
 
 typedef struct {
@@ -362,6 +369,8 @@ typedef struct {
                                       guint64 bandwidth, guint flags, GTask *task);
     void (*domain_block_commit_async)(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,
                                       const char *top, guint64 bandwidth, guint flags, GTask *task);
+    void (*domain_block_copy_async)(VbConn *conn, VbDomainObj *dom, const char *disk, const char *destxml,
+                                    const VbBlockCopyParams *params, guint flags, GTask *task);
     void (*domain_block_job_abort_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *task);
     void (*domain_block_job_set_speed_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 bandwidth,
                                              guint flags, GTask *task);

@@ -214,9 +214,11 @@ typedef enum { VB_BLOCK_JOB_TYPE_UNKNOWN, VB_BLOCK_JOB_TYPE_PULL, VB_BLOCK_JOB_T
                VB_BLOCK_JOB_TYPE_ACTIVE_COMMIT } VbBlockJobType;
 typedef enum { VB_BLOCK_JOB_COMPLETED, VB_BLOCK_JOB_FAILED, VB_BLOCK_JOB_CANCELED, VB_BLOCK_JOB_READY } VbBlockJobStatus;
 /* virDomainBlockJobAbortFlags, virDomainBlockRebaseFlags, virDomainBlockCommitFlags,
- * virDomainBlockJobInfoFlags / SetSpeedFlags, virDomainBlockResizeFlags */
+ * virDomainBlockJobInfoFlags / SetSpeedFlags, virDomainBlockCopyFlags, virDomainBlockResizeFlags */
 enum { VB_BLOCK_JOB_ABORT_ASYNC = 1 << 0, VB_BLOCK_JOB_ABORT_PIVOT = 1 << 1 };
 enum { VB_BLOCK_REBASE_COPY = 1 << 3, VB_BLOCK_REBASE_BANDWIDTH_BYTES = 1 << 6 };
 enum { VB_BLOCK_COMMIT_SHALLOW = 1 << 0, VB_BLOCK_COMMIT_ACTIVE = 1 << 2, VB_BLOCK_COMMIT_BANDWIDTH_BYTES = 1 << 4 };
 enum { VB_BLOCK_JOB_BANDWIDTH_BYTES = 1 << 0 };
+enum { VB_BLOCK_COPY_SHALLOW = 1 << 0, VB_BLOCK_COPY_REUSE_EXT = 1 << 1, VB_BLOCK_COPY_TRANSIENT_JOB = 1 << 2,
+       VB_BLOCK_COPY_SYNCHRONOUS_WRITES = 1 << 3 };
 enum { VB_BLOCK_RESIZE_BYTES = 1 << 0 };

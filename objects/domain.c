@@ -1361,7 +1361,7 @@ static const VbMethod domain_methods[] = {
     { "AddIOThread", domain_add_iothread, "virDomainAddIOThread" },
     { "AttachDevice", domain_attach_device, "virDomainAttachDeviceFlags" },
     { "BlockCommit", vb_domain_block_commit, "virDomainBlockCommit" },
-    { "BlockCopy", NULL, "virDomainBlockCopy" },
+    { "BlockCopy", vb_domain_block_copy, "virDomainBlockCopy" },
     { "BlockJobAbort", vb_domain_block_job_abort, "virDomainBlockJobAbort" },
     { "BlockPeek", vb_domain_block_peek, "virDomainBlockPeek" },
     { "BlockPull", vb_domain_block_pull, "virDomainBlockPull" },

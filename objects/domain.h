@@ -36,6 +36,7 @@ GVariant *vb_snapshot_paths(const VbCall *call, const VbDomainObj *dom, GPtrArra
 GVariant *vb_domain_block_pull(VbCall *call, GVariant *args, GError **error);
 GVariant *vb_domain_block_rebase(VbCall *call, GVariant *args, GError **error);
 GVariant *vb_domain_block_commit(VbCall *call, GVariant *args, GError **error);
+GVariant *vb_domain_block_copy(VbCall *call, GVariant *args, GError **error);
 GVariant *vb_domain_block_job_abort(VbCall *call, GVariant *args, GError **error);
 GVariant *vb_domain_block_job_set_speed(VbCall *call, GVariant *args, GError **error);
 GVariant *vb_domain_get_block_job_info(VbCall *call, GVariant *args, GError **error);

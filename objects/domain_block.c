@@ -41,6 +41,56 @@ vb_domain_block_commit(VbCall *call, GVariant *args, GError **error)
                                 flags);
 }
 
+/* virDomainBlockCopy's parameters: libvirt checks each name and type (virTypedParamsValidate). */
+static gboolean
+copy_params_from_variant(GVariant *dict, VbBlockCopyParams *params, GError **error)
+{
+    static const struct { const char *name; const char *type; } known[] = {
+        { "bandwidth", "t" }, { "granularity", "u" }, { "buf-size", "t" },
+    };
+    GVariantIter iter;
+    const char *name;
+    GVariant *value;
+
+    g_variant_iter_init(&iter, dict);
+    while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
+        g_autoptr(GVariant) owned = value;
+        gsize i;
+
+        for (i = 0; i < G_N_ELEMENTS(known) && !g_str_equal(name, known[i].name); i++)
+            ;
+        if (i == G_N_ELEMENTS(known)) {
+            vb_set_error(error, VB_ERR_ARGUMENT_UNSUPPORTED, "parameter '%s' not supported", name);
+            return FALSE;
+        }
+        if (!g_str_equal(g_variant_get_type_string(value), known[i].type)) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "invalid type '%s' for parameter '%s', expected '%s'",
+                         g_variant_get_type_string(value), name, known[i].type);
+            return FALSE;
+        }
+        switch (i) {
+        case 0: params->bandwidth = g_variant_get_uint64(value); break;
+        case 1: params->granularity = g_variant_get_uint32(value); break;
+        default: params->buf_size = g_variant_get_uint64(value); break;
+        }
+    }
+    return TRUE;
+}
+
+GVariant *
+vb_domain_block_copy(VbCall *call, GVariant *args, GError **error)
+{
+    const char *disk, *destxml;
+    g_autoptr(GVariant) dict = NULL;
+    VbBlockCopyParams params = { 0 };
+    guint flags;
+
+    g_variant_get(args, "(&s&s@a{sv}u)", &disk, &destxml, &dict, &flags);
+    if (!copy_params_from_variant(dict, &params, error))
+        return NULL;
+    return ASYNC_OR_UNSUPPORTED(call, domain_block_copy, "virDomainBlockCopy", error, disk, destxml, &params, flags);
+}
+
 GVariant *
 vb_domain_block_job_abort(VbCall *call, GVariant *args, GError **error)
 {

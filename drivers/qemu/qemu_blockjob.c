@@ -1,6 +1,6 @@
 /* qemu_blockjob.c: block jobs on running QEMU domains — BlockPull/BlockRebase (block-stream),
- * BlockCommit (block-commit, the active layer included, ended by a pivot), their speed, progress
- * and end — plus BlockResize and BlockPeek.
+ * BlockCommit (block-commit, the active layer included) and BlockCopy (drive-mirror), the last
+ * two ended by a pivot; their speed, progress and end — plus BlockResize and BlockPeek.
  *
  * A job is known by its disk (one job per disk, as in libvirt) and by QEMU's job id
  * "vb-<kind>-<disk>". Starting one is a short domain job: find the disk's root block node with
@@ -26,8 +26,8 @@ struct _QemuBlockJob {
     gboolean ready;
     gboolean cancelling;     /* BlockJobAbort without PIVOT: the end is CANCELED */
     gboolean pivoting;       /* BlockJobAbort with PIVOT: the disk moves to base_path */
-    char *base_path, *base_format;   /* active commit: the image the disk has after the pivot */
-    char *top_prefix;        /* active commit: our -blockdev nodes of the old top, dropped after it */
+    char *base_path, *base_format;   /* active commit, copy: the image the disk has after the pivot */
+    char *top_prefix;        /* active commit, copy: our -blockdev nodes of the old top, dropped after it */
     GPtrArray *waiters;      /* GTask: synchronous BlockJobAbort calls, answered at the end */
 };
 
@@ -103,6 +103,8 @@ struct _BlockCall {
     guint flags;
     guint64 bandwidth, size;
     char *base, *top;        /* as the caller gave them ("" or NULL: the default) */
+    char *dest, *dest_format;    /* BlockCopy's destination */
+    VbBlockCopyParams copy;
     char *node;              /* the disk's root block node */
     QemuBlockJob *job;       /* the job being started, until QEMU took it */
     gboolean wait_for_end;   /* BlockJobAbort without ASYNC: the answer waits for the job's end */
@@ -118,6 +120,8 @@ block_call_free(BlockCall *call)
     g_free(call->disk);
     g_free(call->base);
     g_free(call->top);
+    g_free(call->dest);
+    g_free(call->dest_format);
     g_free(call->node);
     g_free(call);
 }
@@ -501,6 +505,117 @@ qemu_domain_block_commit_async(VbConn *conn, VbDomainObj *dom, const char *disk,
         return;
     run = qemu_run_lookup(conn, call->uuid);
     block_call_execute(call, run, "query-block", NULL, commit_with_nodes);
+}
+
+/* ---- BlockCopy ---- */
+
+/* BlockCopy's <disk type='file|block'> with <source file|dev> and an optional <driver type>. */
+static gboolean
+parse_copy_destination(BlockCall *call, const char *xml, GError **error)
+{
+    g_autoptr(xmlDoc) doc = vb_xml_parse(xml, "disk", error);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNodePtr source, driver;
+    g_autofree char *type = NULL;
+
+    if (!root)
+        return FALSE;
+    type = vb_xml_prop(root, "type");
+    if (!xmlStrEqual(root->name, BAD_CAST "disk") || (g_strcmp0(type, "file") && g_strcmp0(type, "block"))) {
+        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "%s", "the copy destination must be a <disk type='file'> or "
+                     "<disk type='block'>");
+        return FALSE;
+    }
+    source = vb_xml_child(root, "source");
+    call->dest = source ? vb_xml_prop(source, g_str_equal(type, "file") ? "file" : "dev") : NULL;
+    if (!call->dest || !g_path_is_absolute(call->dest)) {
+        vb_set_error(error, VB_ERR_XML_ERROR, "%s", "the copy destination needs an absolute <source> path");
+        return FALSE;
+    }
+    if ((driver = vb_xml_child(root, "driver")))
+        call->dest_format = vb_xml_prop(driver, "type");
+    if (call->dest_format && g_strcmp0(call->dest_format, "raw") && g_strcmp0(call->dest_format, "qcow2")) {
+        vb_set_error(error, VB_ERR_CONFIG_UNSUPPORTED, "unsupported copy destination format '%s'", call->dest_format);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Without REUSE_EXT QEMU creates the destination: an existing file is never overwritten. */
+static gboolean
+check_copy_destination(BlockCall *call, GError **error)
+{
+    gboolean reuse = call->flags & VB_BLOCK_COPY_REUSE_EXT;
+    gboolean exists = g_file_test(call->dest, G_FILE_TEST_EXISTS);
+
+    if (reuse && !exists) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "missing destination file for disk %s: %s", call->disk,
+                     call->dest);
+        return FALSE;
+    }
+    if (!reuse && exists) {
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "destination file for disk %s exists: %s (REUSE_EXT copies "
+                     "into an existing image)", call->disk, call->dest);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+copy_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
+{
+    JsonObject *inserted;
+    JsonObject *image;
+    JsonObject *args;
+
+    if (refuse_second_job(call, run) || !(inserted = take_root_node(call, run, reply)))
+        return;
+    image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image") : NULL;
+    if (!call->dest_format)
+        call->dest_format = g_strdup(json_object_get_string_member_with_default(image, "format", "raw"));
+    call->job = block_job_new(call->disk, VB_BLOCK_JOB_TYPE_COPY);
+    call->job->base_path = g_strdup(call->dest);
+    call->job->base_format = g_strdup(call->dest_format);
+    if (g_str_has_suffix(call->node, "-format"))
+        call->job->top_prefix = g_strndup(call->node, strlen(call->node) - strlen("-format"));
+    args = json_object_new();
+    json_object_set_string_member(args, "job-id", call->job->job_id);
+    json_object_set_string_member(args, "device", call->node);
+    json_object_set_string_member(args, "target", call->dest);
+    json_object_set_string_member(args, "format", call->dest_format);
+    json_object_set_string_member(args, "sync", call->flags & VB_BLOCK_COPY_SHALLOW ? "top" : "full");
+    json_object_set_string_member(args, "mode", call->flags & VB_BLOCK_COPY_REUSE_EXT ? "existing" : "absolute-paths");
+    if (call->flags & VB_BLOCK_COPY_SYNCHRONOUS_WRITES)
+        json_object_set_string_member(args, "copy-mode", "write-blocking");
+    set_speed_member(args, call->copy.bandwidth);
+    if (call->copy.granularity)
+        json_object_set_int_member(args, "granularity", call->copy.granularity);
+    if (call->copy.buf_size)
+        json_object_set_int_member(args, "buf-size", (gint64)call->copy.buf_size);
+    block_call_execute(call, run, "drive-mirror", args, on_job_started);
+}
+
+void
+qemu_domain_block_copy_async(VbConn *conn, VbDomainObj *dom, const char *disk, const char *destxml,
+                             const VbBlockCopyParams *params, guint flags, GTask *task)
+{
+    BlockCall *call = block_call_new(conn, dom, disk, flags, task);
+    GError *error = NULL;
+
+    call->copy = *params;
+    if (vb_check_flags(flags, VB_BLOCK_COPY_SHALLOW | VB_BLOCK_COPY_REUSE_EXT | VB_BLOCK_COPY_TRANSIENT_JOB |
+                                  VB_BLOCK_COPY_SYNCHRONOUS_WRITES, "virDomainBlockCopy", &error) &&
+        parse_copy_destination(call, destxml, &error) && params->bandwidth > G_MAXINT64)
+        vb_set_error(&error, VB_ERR_OVERFLOW, "bandwidth must be less than %" G_GUINT64_FORMAT, (guint64)G_MAXINT64);
+    if (!error && params->granularity && (params->granularity & (params->granularity - 1)))
+        vb_set_error(&error, VB_ERR_INVALID_ARG, "%s", "granularity must be power of 2");
+    if (!block_call_begin(call, dom, error))
+        return;
+    if (!check_copy_destination(call, &error)) {
+        block_call_end(call, error);
+        return;
+    }
+    block_call_execute(call, qemu_run_lookup(conn, call->uuid), "query-block", NULL, copy_with_nodes);
 }
 
 /* ---- jobs in flight ---- */

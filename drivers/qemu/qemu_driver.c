@@ -156,6 +156,7 @@ const VbDriver vb_qemu_driver = {
     .domain_update_device_async = qemu_domain_update_device_async,
     .domain_block_rebase_async = qemu_domain_block_rebase_async,
     .domain_block_commit_async = qemu_domain_block_commit_async,
+    .domain_block_copy_async = qemu_domain_block_copy_async,
     .domain_block_job_abort_async = qemu_domain_block_job_abort_async,
     .domain_block_job_set_speed_async = qemu_domain_block_job_set_speed_async,
     .domain_get_block_job_info_async = qemu_domain_get_block_job_info_async,

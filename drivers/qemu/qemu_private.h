@@ -146,6 +146,8 @@ void qemu_domain_block_rebase_async(VbConn *conn, VbDomainObj *dom, const char *
                                     guint64 bandwidth, guint flags, GTask *task);
 void qemu_domain_block_commit_async(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,
                                     const char *top, guint64 bandwidth, guint flags, GTask *task);
+void qemu_domain_block_copy_async(VbConn *conn, VbDomainObj *dom, const char *disk, const char *destxml,
+                                  const VbBlockCopyParams *params, guint flags, GTask *task);
 void qemu_domain_block_job_abort_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *task);
 void qemu_domain_block_job_set_speed_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 bandwidth,
                                            guint flags, GTask *task);

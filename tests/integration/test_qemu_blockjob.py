@@ -14,11 +14,12 @@ from test_qemu_guest import U, define, guest, guest_xml, home, qemu, wait_for  #
 
 T = dbus.UInt64
 START_PAUSED = 1
-TYPE_PULL, TYPE_COMMIT, TYPE_ACTIVE_COMMIT = 1, 3, 4
+TYPE_PULL, TYPE_COPY, TYPE_COMMIT, TYPE_ACTIVE_COMMIT = 1, 2, 3, 4
 COMPLETED, CANCELED, READY = 0, 2, 3
 ABORT_PIVOT = 2
 COMMIT_ACTIVE = 4
 RESIZE_BYTES = 1
+COPY_SHALLOW, COPY_REUSE_EXT = 1, 2
 MiB = 1 << 20
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/qemu-img"), reason="qemu-utils is not installed")
@@ -153,6 +154,47 @@ def test_active_commit_pivots_the_disk_onto_its_base(qemu, guest, home):
     assert json.loads(qemu_img("info", "--output=json", top))["virtual-size"] == 64 * MiB
 
 
+def copy_xml(path, fmt="qcow2"):
+    return "<disk type='file'><driver type='%s'/><source file='%s'/></disk>" % (fmt, path)
+
+
+@pytest.mark.parametrize("shallow", [False, True])
+def test_copy_mirrors_the_disk_and_pivots_onto_the_copy(qemu, guest, home, shallow):
+    base = create(home, "base.qcow2")
+    write_pattern(base, 0x11, 0, MiB)
+    top = create(home, "top.qcow2", backing=base)
+    write_pattern(top, 0x22, MiB, MiB)
+    copy = os.path.join(home["root"], "copy.qcow2")
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    qemu.call(path, DOMAIN, "BlockCopy", "vdb", copy_xml(copy), {"bandwidth": T(0)},
+              U(COPY_SHALLOW if shallow else 0))
+    assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_COPY, READY)
+    assert job_info(qemu, path)[0] == TYPE_COPY
+    qemu.call(path, DOMAIN, "BlockJobAbort", "vdb", U(ABORT_PIVOT))
+    assert signals.wait(count=2, member="BlockJob")[-1][3] == ("vdb", TYPE_COPY, COMPLETED)
+    live = str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "<source file='%s'/>" % copy in live and "<driver name='qemu' type='qcow2'/>" in live
+    assert "<source file='%s'/>" % top in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(2)))   # config unchanged
+    stopped(qemu, path)
+    assert chain(copy) == (["copy.qcow2", "base.qcow2"] if shallow else ["copy.qcow2"])
+    assert has_pattern(copy, 0x22, MiB, MiB) and has_pattern(copy, 0x11, 0, MiB)
+
+
+def test_a_copy_aborted_without_pivot_leaves_the_disk_where_it_was(qemu, guest, home):
+    top = create(home, "top.qcow2")
+    copy = create(home, "existing.qcow2")                   # REUSE_EXT: copy into an image made beforehand
+    path = started(qemu, guest, home, top)
+    signals = block_job_signals(qemu, path)
+
+    qemu.call(path, DOMAIN, "BlockCopy", top, copy_xml(copy), {}, U(COPY_REUSE_EXT))
+    assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_COPY, READY)
+    qemu.call(path, DOMAIN, "BlockJobAbort", "vdb", U(0))
+    assert signals.wait(count=2, member="BlockJob")[-1][3] == ("vdb", TYPE_COPY, CANCELED)
+    assert "<source file='%s'/>" % top in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+
+
 def test_a_slow_job_reports_progress_and_can_be_cancelled(qemu, guest, home):
     base = create(home, "base.qcow2")
     write_pattern(base, 0xee, 0, 32 * MiB)
@@ -209,8 +251,40 @@ def test_bad_block_calls_change_nothing(qemu, guest, home):
     assert_dbus_error(qemu.call, path, DOMAIN, "BlockPull", "vdb", T(1 << 62), U(0), contains="bandwidth must be less")
     assert_dbus_error(qemu.call, path, DOMAIN, "BlockPeek", "vdb", T(0), T(16), U(0),
                       contains="peeking is only supported for disk with 'raw' format not 'qcow2'")
-    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", "<disk/>", {}, U(0),
-                      contains="not supported by the connection driver: virDomainBlockCopy")
+    copy = os.path.join(home["root"], "copy.qcow2")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", "<disk type='network'/>", {}, U(0),
+                      contains="must be a <disk type='file'> or <disk type='block'>")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", copy_xml(copy), {}, U(COPY_REUSE_EXT),
+                      contains="missing destination file for disk vdb")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", copy_xml(base), {}, U(0),
+                      contains="destination file for disk vdb exists")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", copy_xml(copy), {"speed": T(1)}, U(0),
+                      contains="parameter 'speed' not supported")
+    assert_dbus_error(qemu.call, path, DOMAIN, "BlockCopy", "vdb", copy_xml(copy), {"bandwidth": U(1)}, U(0),
+                      contains="invalid type 'u' for parameter 'bandwidth', expected 't'")
+    assert not os.path.exists(copy)
     assert chain(top) == ["top.qcow2", "base.qcow2"]
     assert job_info(qemu, path) == (0, 0, 0, 0)
     assert "<source file='%s'/>" % top in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+
+
+def test_a_pivoted_disk_stays_pivoted_across_a_daemon_restart(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    top = create(home, "top.qcow2")
+    copy = os.path.join(home["root"], "copy.qcow2")
+    path = started(d, guest, home, top)
+    signals = block_job_signals(d, path)
+    d.call(path, DOMAIN, "BlockCopy", "vdb", copy_xml(copy), {}, U(0))
+    signals.wait(member="BlockJob", timeout=30)
+    d.call(path, DOMAIN, "BlockJobAbort", "vdb", U(ABORT_PIVOT))
+    d.stop()
+    d = virtbusd_factory(env=env)
+    try:
+        assert "<source file='%s'/>" % copy in str(d.call(path, DOMAIN, "GetXMLDesc", U(0)))
+        # the re-attached daemon finds the disk's new block node: a resize reaches the copy
+        d.call(path, DOMAIN, "BlockResize", "vdb", U(96 * 1024), U(0))
+    finally:
+        d.call(path, DOMAIN, "Destroy", U(0))
+    assert json.loads(qemu_img("info", "--output=json", copy))["virtual-size"] == 96 * MiB
+    assert json.loads(qemu_img("info", "--output=json", top))["virtual-size"] == 64 * MiB
