@@ -508,10 +508,11 @@ vb_dir_vol_resize(const VbStorageVolDef *def, guint64 capacity, guint flags, GEr
 static gboolean
 write_zeros(int fd, const char *path, off_t start, off_t end, GError **error)
 {
-    static const char zeros[WIPE_CHUNK];
+    /* allocated per wipe: a static 1 MiB of zeros would sit in the daemon's read-only data */
+    g_autofree char *zeros = g_malloc0(WIPE_CHUNK);
 
     while (start < end) {
-        ssize_t n = pwrite(fd, zeros, (size_t)MIN((off_t)sizeof(zeros), end - start), start);
+        ssize_t n = pwrite(fd, zeros, (size_t)MIN((off_t)WIPE_CHUNK, end - start), start);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
