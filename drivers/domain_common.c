@@ -339,3 +339,25 @@ vb_conn_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name)
     dom->def->name = g_strdup(name);
     vb_obj_list_add_name(conn->domains, dom);
 }
+
+gboolean
+vb_core_dump_check_args(guint format, guint flags, guint allowed, GError **error)
+{
+    static const struct { guint a, b; const char *text; } exclusive[] = {
+        { VB_DUMP_CRASH, VB_DUMP_LIVE, "'VIR_DUMP_CRASH' and 'VIR_DUMP_LIVE'" },
+        { VB_DUMP_CRASH, VB_DUMP_RESET, "'VIR_DUMP_CRASH' and 'VIR_DUMP_RESET'" },
+        { VB_DUMP_LIVE, VB_DUMP_RESET, "'VIR_DUMP_LIVE' and 'VIR_DUMP_RESET'" },
+    };
+
+    if (format >= VB_CORE_DUMP_FORMAT_LAST) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "dumpformat '%u' is not supported", format);
+        return FALSE;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(exclusive); i++) {
+        if ((flags & exclusive[i].a) && (flags & exclusive[i].b)) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "Flags %s are mutually exclusive", exclusive[i].text);
+            return FALSE;
+        }
+    }
+    return vb_check_flags(flags, allowed, "virDomainCoreDumpWithFormat", error);
+}

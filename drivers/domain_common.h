@@ -48,3 +48,7 @@ gboolean vb_domain_obj_set_metadata(VbDomainObj *dom, int type, const char *meta
 /* virDomainRename's refusals: active, transient, a bad or taken name, the same name. */
 gboolean vb_domain_obj_check_rename(VbConn *conn, VbDomainObj *dom, const char *name, GError **error);
 void vb_conn_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name);
+
+/* virDomainCoreDumpWithFormat's checks: a known format, no exclusive flags together, only
+ * @allowed flags. */
+gboolean vb_core_dump_check_args(guint format, guint flags, guint allowed, GError **error);

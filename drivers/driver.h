@@ -335,6 +335,8 @@ typedef struct {
     void (*domain_send_key_async)(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
                                   guint flags, GTask *task);
     void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_core_dump_async)(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,
+                                   GTask *task);
     void (*domain_memory_stats_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_get_stats_async)(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
     /* Calls a guest agent answers: GetHostname's task returns a string, FSFreeze's and

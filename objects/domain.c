@@ -887,6 +887,8 @@ domain_core_dump(VbCall *call, GVariant *args, GError **error)
     guint format, flags;
 
     g_variant_get(args, "(&suu)", &to, &format, &flags);
+    if (ASYNC(call, domain_core_dump, to, format, flags))
+        return NULL;
     return EMPTY_REPLY(CALL(call, domain_core_dump, "virDomainCoreDumpWithFormat", error, to, format, flags));
 }
 

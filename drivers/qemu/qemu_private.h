@@ -27,7 +27,7 @@ struct _QemuRun {
     gboolean fake_reboot;    /* Reboot asked: the next SHUTDOWN resets the guest instead of ending QEMU */
     gboolean rebooting;      /* between that SHUTDOWN and the guest running again */
     gboolean saved;          /* its state went to a file: its end is SHUTOFF/SAVED */
-    gboolean panicked;       /* the guest panicked (GUEST_PANICKED): its end is SHUTOFF/CRASHED */
+    gboolean panicked;       /* the guest panicked (GUEST_PANICKED), or CoreDump CRASH: its end is SHUTOFF/CRASHED */
     GArray *relabeled;       /* files handed to QEMU's user, given back when the guest stops */
     GHashTable *removals;    /* device id -> QemuRemoval: unplugs QEMU has not reported yet */
     char *autodestroy_owner; /* AUTODESTROY: the client whose leaving the bus destroys the guest */
@@ -140,6 +140,10 @@ void qemu_domain_get_fs_info_async(VbConn *conn, VbDomainObj *dom, guint flags, 
 void qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint source, guint flags, GTask *task);
 void qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
                                          guint flags, GTask *task);
+
+/* qemu_dump.c */
+void qemu_domain_core_dump_async(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,
+                                 GTask *task);
 
 /* qemu_blockjob.c: block jobs, BlockResize and BlockPeek */
 void qemu_domain_block_rebase_async(VbConn *conn, VbDomainObj *dom, const char *disk, const char *base,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "drivers/domain_common.h"
 #include "drivers/test/test_private.h"
 
 #define TEST_SAVE_MAGIC "TestGuestMagic"   /* what libvirt's test driver writes, NUL included */
@@ -67,28 +68,6 @@ write_dump(VbDomainObj *dom, const char *path, GError **error)
     return TRUE;
 }
 
-static gboolean
-check_dump_args(const char *to, guint format, guint flags, GError **error)
-{
-    if (format >= VB_CORE_DUMP_FORMAT_LAST) {
-        vb_set_error(error, VB_ERR_INVALID_ARG, "dumpformat '%u' is not supported", format);
-        return FALSE;
-    }
-    static const struct { guint a, b; const char *text; } exclusive[] = {
-        { VB_DUMP_CRASH, VB_DUMP_LIVE, "'VIR_DUMP_CRASH' and 'VIR_DUMP_LIVE'" },
-        { VB_DUMP_CRASH, VB_DUMP_RESET, "'VIR_DUMP_CRASH' and 'VIR_DUMP_RESET'" },
-        { VB_DUMP_LIVE, VB_DUMP_RESET, "'VIR_DUMP_LIVE' and 'VIR_DUMP_RESET'" },
-    };
-
-    for (gsize i = 0; i < G_N_ELEMENTS(exclusive); i++) {
-        if ((flags & exclusive[i].a) && (flags & exclusive[i].b)) {
-            vb_set_error(error, VB_ERR_INVALID_ARG, "Flags %s are mutually exclusive", exclusive[i].text);
-            return FALSE;
-        }
-    }
-    return vb_check_flags(flags, VB_DUMP_CRASH, "virDomainCoreDumpWithFormat", error);
-}
-
 /* The dump is written before the format is checked, as libvirt's test driver does; with
  * VIR_DUMP_CRASH the domain then stops as crashed. */
 gboolean
@@ -96,7 +75,7 @@ test_domain_core_dump(VbConn *conn, VbDomainObj *dom, const char *to, guint form
 {
     g_autofree char *path = NULL;
 
-    if (!check_dump_args(to, format, flags, error) || !test_domain_check_active(dom, error))
+    if (!vb_core_dump_check_args(format, flags, VB_DUMP_CRASH, error) || !test_domain_check_active(dom, error))
         return FALSE;
     path = g_canonicalize_filename(to, NULL);
     if (!write_dump(dom, path, error))
