@@ -54,7 +54,7 @@ copy_params_from_variant(GVariant *dict, VbBlockCopyParams *params, GError **err
 
     g_variant_iter_init(&iter, dict);
     while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
-        g_autoptr(GVariant) owned = value;
+        g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
         gsize i;
 
         for (i = 0; i < G_N_ELEMENTS(known) && !g_str_equal(name, known[i].name); i++)

@@ -106,7 +106,9 @@ struct _BlockCall {
     char *dest, *dest_format;    /* BlockCopy's destination */
     VbBlockCopyParams copy;
     char *node;              /* the disk's root block node */
-    QemuBlockJob *job;       /* the job being started, until QEMU took it */
+    QemuBlockJob *job;       /* the job being prepared, until its command is sent */
+    char *started_job_id;    /* its QEMU id once sent: in the run's table already (QEMU may report
+                              * READY or the end before it answers the command) */
     gboolean wait_for_end;   /* BlockJobAbort without ASYNC: the answer waits for the job's end */
     VbBlockJobInfo *info;    /* GetBlockJobInfo's answer */
 };
@@ -115,6 +117,7 @@ static void
 block_call_free(BlockCall *call)
 {
     g_clear_pointer(&call->job, qemu_block_job_free);
+    g_free(call->started_job_id);
     g_free(call->info);
     g_free(call->uuid);
     g_free(call->disk);
@@ -216,6 +219,16 @@ typedef struct {
     BlockStep step;
 } PendingStep;
 
+/* QEMU refused the job the call started: its place in the table goes. */
+static void
+forget_refused_job(BlockCall *call, QemuRun *run)
+{
+    QemuBlockJob *job = call->started_job_id && run ? active_job(call, run) : NULL;
+
+    if (job && g_str_equal(job->job_id, call->started_job_id))
+        g_hash_table_remove(run->block_jobs, call->disk);
+}
+
 static void
 on_step_reply(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -228,6 +241,7 @@ on_step_reply(GObject *source, GAsyncResult *result, gpointer user_data)
     if (!error && (!run || !run->proc))
         vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "domain is no longer running");
     if (error) {
+        forget_refused_job(call, run);
         block_call_end(call, error);
         return;
     }
@@ -340,10 +354,18 @@ chain_bottom(JsonObject *image)
 static void
 on_job_started(BlockCall *call, QemuRun *run, JsonNode *reply)
 {
+    block_call_end(call, NULL);
+}
+
+/* Sends the command that starts call->job (@args taken); the job is in the run's table from now. */
+static void
+start_job(BlockCall *call, QemuRun *run, const char *command, JsonObject *args)
+{
     QemuBlockJob *job = g_steal_pointer(&call->job);
 
+    call->started_job_id = g_strdup(job->job_id);
     g_hash_table_replace(run_block_jobs(run), job->disk, job);
-    block_call_end(call, NULL);
+    block_call_execute(call, run, command, args, on_job_started);
 }
 
 static gboolean
@@ -384,7 +406,7 @@ rebase_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
     if (call->base)
         json_object_set_string_member(args, "base", call->base);
     set_speed_member(args, call->bandwidth);
-    block_call_execute(call, run, "block-stream", args, on_job_started);
+    start_job(call, run, "block-stream", args);
 }
 
 /* libvirt's bandwidths are MiB/s unless the call's BANDWIDTH_BYTES flag says bytes/s. */
@@ -483,7 +505,7 @@ commit_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
         json_object_set_string_member(args, "top", image_filename(top));
     json_object_set_string_member(args, "base", image_filename(base));
     set_speed_member(args, call->bandwidth);
-    block_call_execute(call, run, "block-commit", args, on_job_started);
+    start_job(call, run, "block-commit", args);
 }
 
 void
@@ -592,7 +614,7 @@ copy_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
         json_object_set_int_member(args, "granularity", call->copy.granularity);
     if (call->copy.buf_size)
         json_object_set_int_member(args, "buf-size", (gint64)call->copy.buf_size);
-    block_call_execute(call, run, "drive-mirror", args, on_job_started);
+    start_job(call, run, "drive-mirror", args);
 }
 
 void
