@@ -337,6 +337,9 @@ typedef struct {
     void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_core_dump_async)(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,
                                    GTask *task);
+    /* the task returns the bytes (GBytes) */
+    void (*domain_memory_peek_async)(VbConn *conn, VbDomainObj *dom, guint64 start, gsize size, guint flags,
+                                     GTask *task);
     void (*domain_memory_stats_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
     void (*domain_get_stats_async)(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
     /* Calls a guest agent answers: GetHostname's task returns a string, FSFreeze's and

@@ -1074,6 +1074,19 @@ domain_get_disk_errors(VbCall *call, GVariant *args, GError **error)
     return g_variant_new("(a(si))", &builder);
 }
 
+static void
+bytes_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bytes = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred,
+                       bytes ? g_variant_new("(@ay)", g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE))
+                             : NULL,
+                       error);
+}
+
 static GVariant *
 domain_memory_peek(VbCall *call, GVariant *args, GError **error)
 {
@@ -1087,6 +1100,8 @@ domain_memory_peek(VbCall *call, GVariant *args, GError **error)
                      " > %d", size, PEEK_MAX);
         return NULL;
     }
+    if (ASYNC_POINTER(call, domain_memory_peek, bytes_done, offset, (gsize)size, flags))
+        return NULL;
     if (!(bytes = CALL(call, domain_memory_peek, "virDomainMemoryPeek", error, offset, (gsize)size, flags)))
         return NULL;
     return g_variant_new("(@ay)", g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE));

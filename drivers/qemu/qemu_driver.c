@@ -184,6 +184,8 @@ const VbDriver vb_qemu_driver = {
     .domain_send_key_async = qemu_domain_send_key_async,
     .domain_inject_nmi_async = qemu_domain_inject_nmi_async,
     .domain_core_dump_async = qemu_domain_core_dump_async,
+    .domain_memory_peek_async = qemu_domain_memory_peek_async,
+    .domain_get_control_info = qemu_domain_get_control_info,
     .domain_memory_stats_async = qemu_domain_memory_stats_async,
     .domain_get_stats_async = qemu_domain_get_stats_async,
 

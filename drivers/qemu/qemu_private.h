@@ -21,6 +21,7 @@ struct _QemuRun {
     char *monitor_path, *pidfile;
     int pause_reason;        /* the reason the next STOP event records */
     gboolean busy;           /* a lifecycle job runs */
+    gint64 busy_since;       /* monotonic µs: when that job began */
     gboolean starting;       /* QEMU is up but the start job has not finished */
     gboolean got_shutdown;   /* QEMU reported SHUTDOWN: its end is a shutdown, not a crash */
     gboolean destroying;
@@ -140,6 +141,13 @@ void qemu_domain_get_fs_info_async(VbConn *conn, VbDomainObj *dom, guint flags, 
 void qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint source, guint flags, GTask *task);
 void qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
                                          guint flags, GTask *task);
+
+/* qemu_inspect.c */
+gboolean qemu_domain_get_control_info(VbConn *conn, VbDomainObj *dom, guint flags, VbDomainControlInfo *info,
+                                      GError **error);
+/* the task returns the bytes (GBytes) */
+void qemu_domain_memory_peek_async(VbConn *conn, VbDomainObj *dom, guint64 start, gsize size, guint flags,
+                                   GTask *task);
 
 /* qemu_dump.c */
 void qemu_domain_core_dump_async(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,

@@ -278,6 +278,13 @@ static const VbQemuProcessCallbacks process_callbacks = { .exited = on_process_e
 
 /* ---- jobs ---- */
 
+static void
+run_set_busy(QemuRun *run)
+{
+    run->busy = TRUE;
+    run->busy_since = g_get_monotonic_time();
+}
+
 static gboolean
 begin_job(VbConn *conn, VbDomainObj *dom, gboolean need_active, GError **error)
 {
@@ -350,7 +357,7 @@ qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error)
     if (!begin_job(conn, dom, TRUE, error))
         return NULL;
     run = run_lookup(conn, dom->def->uuid);
-    run->busy = TRUE;
+    run_set_busy(run);
     return run;
 }
 
@@ -559,7 +566,7 @@ run_new(VbConn *conn, VbDomainObj *dom, int id)
     run->monitor_path = g_build_filename(priv->state_dir, monitor, NULL);
     run->pidfile = g_build_filename(priv->state_dir, pidfile, NULL);
     run->pause_reason = VB_PAUSED_UNKNOWN;
-    run->busy = TRUE;
+    run_set_busy(run);
     run->starting = TRUE;
     g_hash_table_insert(priv->runs, run->uuid, run);
     return run;
@@ -1048,7 +1055,7 @@ qemu_domain_destroy_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *ta
         return;
     }
     run = run_lookup(conn, dom->def->uuid);
-    run->busy = TRUE;
+    run_set_busy(run);
     run->destroying = TRUE;
     g_task_set_task_data(task, job_new(conn, dom, flags), (GDestroyNotify)job_free);
     vb_qemu_process_kill(run->proc, (flags & VB_DESTROY_GRACEFUL) ? G_MAXUINT : QEMU_KILL_GRACE_MS, NULL,
@@ -1086,7 +1093,7 @@ monitor_job(VbConn *conn, VbDomainObj *dom, const char *command, GTask *task)
         return;
     }
     run = run_lookup(conn, dom->def->uuid);
-    run->busy = TRUE;
+    run_set_busy(run);
     g_task_set_name(task, command);
     g_task_set_task_data(task, job_new(conn, dom, 0), (GDestroyNotify)job_free);
     vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), command, NULL, NULL, on_command_done, task);
@@ -1125,7 +1132,7 @@ acpi_power_button(VbConn *conn, QemuRun *run, gboolean reboot, GTask *task)
 {
     if (reboot && !run->busy)
         run->fake_reboot = TRUE;
-    run->busy = TRUE;
+    run_set_busy(run);
     g_task_set_name(task, "system_powerdown");
     vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "system_powerdown", NULL, NULL, on_command_done,
                             task);
@@ -1187,7 +1194,7 @@ power_job(VbConn *conn, VbDomainObj *dom, guint flags, gboolean reboot, GTask *t
         acpi_power_button(conn, run, reboot, task);
         return;
     }
-    run->busy = TRUE;
+    run_set_busy(run);
     g_task_set_name(task, reboot ? "reboot" : "powerdown");
     args = json_object_new();
     json_object_set_string_member(args, "mode", reboot ? "reboot" : "powerdown");
