@@ -334,14 +334,14 @@ check_domain_type(QemuCmd *cmd)
 /* vCPU pins are applied by the driver to the vCPU threads after QEMU started; nothing else in
  * <cputune> is yet. */
 static gboolean
-cputune_only_vcpupins(const char *cputune_xml)
+cputune_only_pins(const char *cputune_xml)
 {
     g_autoptr(xmlDoc) doc = vb_xml_parse(cputune_xml, "cputune", NULL);
 
     if (!doc)
         return FALSE;
     for (xmlNodePtr child = vb_xml_child(xmlDocGetRootElement(doc), NULL); child; child = vb_xml_next(child, NULL)) {
-        if (!xmlStrEqual(child->name, BAD_CAST "vcpupin"))
+        if (!xmlStrEqual(child->name, BAD_CAST "vcpupin") && !xmlStrEqual(child->name, BAD_CAST "emulatorpin"))
             return FALSE;
     }
     return TRUE;
@@ -370,8 +370,9 @@ check_unmodelled(QemuCmd *cmd)
             return;
         }
     }
-    if (def->cputune_xml && !cputune_only_vcpupins(def->cputune_xml))
-        qemu_cmd_unsupported(cmd, "%s", "<cputune> other than <vcpupin> is not supported by the QEMU driver yet");
+    if (def->cputune_xml && !cputune_only_pins(def->cputune_xml))
+        qemu_cmd_unsupported(cmd, "%s", "<cputune> other than <vcpupin> and <emulatorpin> is not supported by the "
+                             "QEMU driver yet");
     if (def->iothreads)
         qemu_cmd_unsupported(cmd, "%s", "<iothreads> is not supported by the QEMU driver yet");
     if (g_strcmp0(def->vcpu_placement, "auto") == 0)

@@ -186,6 +186,8 @@ const VbDriver vb_qemu_driver = {
     .domain_core_dump_async = qemu_domain_core_dump_async,
     .domain_memory_peek_async = qemu_domain_memory_peek_async,
     .domain_get_control_info = qemu_domain_get_control_info,
+    .domain_pin_emulator = qemu_domain_pin_emulator,
+    .domain_get_emulator_pin_info = qemu_domain_get_emulator_pin_info,
     .domain_memory_stats_async = qemu_domain_memory_stats_async,
     .domain_get_stats_async = qemu_domain_get_stats_async,
 

@@ -202,43 +202,59 @@ host_cpu_count(void)
     return n > 0 ? (guint)n : 1;
 }
 
-/* ---- <cputune><vcpupin> ---- */
+/* ---- <cputune>: <vcpupin vcpu='N'> and <emulatorpin> ---- */
 
+/* <cputune>'s children in libvirt's order. */
+static const char *const cputune_order[] = { "vcpupin", "emulatorpin", "iothreadpin", "vcpusched", "iothreadsched",
+                                             "emulatorsched", "cachetune", "memorytune", NULL };
+
+static guint
+cputune_rank(const xmlChar *name)
+{
+    guint i;
+
+    for (i = 0; cputune_order[i] && !xmlStrEqual(name, BAD_CAST cputune_order[i]); i++)
+        ;
+    return i;
+}
+
+/* Is @node the pin @element (for vcpupin: of @vcpu)? *@after says it sorts after that pin. */
+static gboolean
+is_pin(xmlNodePtr node, const char *element, guint vcpu, gboolean *after)
+{
+    guint id = 0;
+    gboolean vcpupin = g_str_equal(element, "vcpupin");
+
+    *after = cputune_rank(node->name) > cputune_rank(BAD_CAST element);
+    if (!xmlStrEqual(node->name, BAD_CAST element))
+        return FALSE;
+    if (!vcpupin)
+        return TRUE;
+    vb_xml_prop_uint(node, "vcpu", VB_XML_OPTIONAL, &id, NULL);
+    *after = id > vcpu;
+    return id == vcpu;
+}
+
+/* The cpuset of <vcpupin vcpu='@vcpu'> or of <emulatorpin> (@vcpu unused), or NULL. */
 static char *
-cputune_vcpupin(const char *cputune_xml, guint vcpu)
+cputune_pin(const char *cputune_xml, const char *element, guint vcpu)
 {
     g_autoptr(xmlDoc) doc = cputune_xml ? vb_xml_parse(cputune_xml, "cputune", NULL) : NULL;
+    gboolean after;
 
-    if (!doc)
-        return NULL;
-    VB_XML_FOREACH_CHILD(xmlDocGetRootElement(doc), "vcpupin", pin) {
-        guint id = G_MAXUINT;
-        if (vb_xml_prop_uint(pin, "vcpu", VB_XML_OPTIONAL, &id, NULL) && id == vcpu)
-            return vb_xml_prop(pin, "cpuset");
+    for (xmlNodePtr cur = doc ? vb_xml_child(xmlDocGetRootElement(doc), NULL) : NULL; cur; cur = vb_xml_next(cur, NULL)) {
+        if (is_pin(cur, element, vcpu, &after))
+            return vb_xml_prop(cur, "cpuset");
     }
     return NULL;
 }
 
-/* Elements libvirt writes after <vcpupin> in <cputune>. */
 static gboolean
-follows_vcpupin(const xmlChar *name)
-{
-    static const char *const later[] = { "emulatorpin", "iothreadpin", "vcpusched", "iothreadsched",
-                                         "emulatorsched", "cachetune", "memorytune", NULL };
-
-    for (guint i = 0; later[i]; i++) {
-        if (xmlStrEqual(name, BAD_CAST later[i]))
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static gboolean
-cputune_set_vcpupin(char **cputune_xml, guint vcpu, const char *cpuset, GError **error)
+cputune_set_pin(char **cputune_xml, const char *element, guint vcpu, const char *cpuset, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
-    g_autofree char *id_text = g_strdup_printf("%u", vcpu);
     xmlNodePtr root, pin = NULL, before = NULL;
+    gboolean after;
 
     if (*cputune_xml && !(doc = vb_xml_parse(*cputune_xml, "cputune", error)))
         return FALSE;
@@ -248,21 +264,21 @@ cputune_set_vcpupin(char **cputune_xml, guint vcpu, const char *cpuset, GError *
     }
     root = xmlDocGetRootElement(doc);
     for (xmlNodePtr cur = vb_xml_child(root, NULL); cur && !pin; cur = vb_xml_next(cur, NULL)) {
-        guint id = 0;
-        gboolean is_pin = xmlStrEqual(cur->name, BAD_CAST "vcpupin");
-
-        if (is_pin && vb_xml_prop_uint(cur, "vcpu", VB_XML_OPTIONAL, &id, NULL) && id == vcpu)
+        if (is_pin(cur, element, vcpu, &after))
             pin = cur;
-        else if (!before && ((is_pin && id > vcpu) || follows_vcpupin(cur->name)))
+        else if (!before && after)
             before = cur;
     }
     if (!pin) {
-        pin = xmlNewDocNode(doc, NULL, BAD_CAST "vcpupin", NULL);
+        pin = xmlNewDocNode(doc, NULL, BAD_CAST element, NULL);
         if (before)
             xmlAddPrevSibling(before, pin);
         else
             xmlAddChild(root, pin);
-        xmlNewProp(pin, BAD_CAST "vcpu", BAD_CAST id_text);
+        if (g_str_equal(element, "vcpupin")) {
+            g_autofree char *id_text = g_strdup_printf("%u", vcpu);
+            xmlNewProp(pin, BAD_CAST "vcpu", BAD_CAST id_text);
+        }
     }
     xmlSetProp(pin, BAD_CAST "cpuset", BAD_CAST cpuset);
     g_free(*cputune_xml);
@@ -610,7 +626,7 @@ qemu_domain_set_vcpus_flags_async(VbConn *conn, VbDomainObj *dom, guint count, g
 static gboolean
 pin_def(VbConn *conn, VbDomainDef *def, gboolean persistent, guint vcpu, const char *cpuset, GError **error)
 {
-    return cputune_set_vcpupin(&def->cputune_xml, vcpu, cpuset, error) &&
+    return cputune_set_pin(&def->cputune_xml, "vcpupin", vcpu, cpuset, error) &&
            (!persistent || qemu_domain_save_config(conn, def, error));
 }
 
@@ -711,7 +727,7 @@ qemu_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GErro
         return NULL;
     maps = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
     for (guint i = 0; i < def->vcpus; i++) {
-        g_autofree char *cpuset = cputune_vcpupin(def->cputune_xml, i);
+        g_autofree char *cpuset = cputune_pin(def->cputune_xml, "vcpupin", i);
         g_ptr_array_add(maps, cpumap_parse(cpuset ? cpuset : def->vcpu_cpuset, ncpus));
     }
     return maps;
@@ -1190,6 +1206,37 @@ pin_thread(gint64 tid, const char *cpuset, GError **error)
     return FALSE;
 }
 
+/* The emulator's threads: every QEMU thread but the vCPUs, which QEMU (debug-threads=on) names
+ * "CPU <n>/KVM" or "CPU <n>/TCG". */
+static gboolean
+pin_emulator(GPid pid, const char *cpuset, GError **error)
+{
+    g_autofree char *task_dir = g_strdup_printf("/proc/%d/task", (int)pid);
+    g_autoptr(GDir) dir = g_dir_open(task_dir, 0, error);
+    const char *tid;
+
+    while (dir && (tid = g_dir_read_name(dir))) {
+        g_autofree char *comm_path = g_build_filename(task_dir, tid, "comm", NULL);
+        g_autofree char *comm = NULL;
+
+        if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+            continue;   /* the thread ended meanwhile */
+        if (!g_str_has_prefix(comm, "CPU ") && !pin_thread(g_ascii_strtoll(tid, NULL, 10), cpuset, error))
+            return FALSE;
+    }
+    return dir != NULL;
+}
+
+static void
+pin_emulator_at_start(PinsAtStart *pins, GError **error)
+{
+    g_autofree char *cpuset = cputune_pin(pins->cputune_xml, "emulatorpin", 0);
+    QemuRun *run = qemu_run_lookup(pins->conn, pins->uuid);
+
+    if (cpuset && run && run->proc)
+        pin_emulator(vb_qemu_process_get_pid(run->proc), cpuset, error);
+}
+
 static void
 on_cpus_at_start(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1200,12 +1247,14 @@ on_cpus_at_start(GObject *source, GAsyncResult *result, gpointer user_data)
 
     for (guint i = 0; !error && cpus && i < json_array_get_length(cpus); i++) {
         JsonObject *cpu = json_array_get_object_element(cpus, i);
-        g_autofree char *cpuset = cputune_vcpupin(pins->cputune_xml,
-                                                  (guint)json_object_get_int_member_with_default(cpu, "cpu-index", -1));
+        g_autofree char *cpuset = cputune_pin(pins->cputune_xml, "vcpupin",
+                                              (guint)json_object_get_int_member_with_default(cpu, "cpu-index", -1));
 
         if (cpuset)
             pin_thread(json_object_get_int_member_with_default(cpu, "thread-id", -1), cpuset, &error);
     }
+    if (!error)
+        pin_emulator_at_start(pins, &error);
     pins->done(pins->conn, pins->uuid, error, pins->user_data);
     g_free(pins->uuid);
     g_free(pins->cputune_xml);
@@ -1229,4 +1278,45 @@ qemu_tune_apply_vcpupins(QemuRun *run, const VbDomainDef *def, QemuStepDone done
     pins->user_data = user_data;
     vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "query-cpus-fast", NULL, NULL, on_cpus_at_start,
                             pins);
+}
+
+/* ---- emulator pinning ---- */
+
+gboolean
+qemu_domain_pin_emulator(VbConn *conn, VbDomainObj *dom, GArray *cpumap, guint flags, GError **error)
+{
+    g_autofree char *cpuset = cpumap_format(cpumap, host_cpu_count());
+    VbDomainDef *live = NULL, *config = NULL;
+    QemuRun *run;
+
+    if (!vb_check_flags(flags, QEMU_AFFECT, "virDomainPinEmulator", error) ||
+        !vb_domain_obj_defs(dom, flags, &live, &config, error) || !check_not_busy(conn, dom, error))
+        return FALSE;
+    if (!cpuset) {
+        vb_set_error(error, VB_ERR_INVALID_ARG, "%s", "Empty cpu list for pinning");
+        return FALSE;
+    }
+    if (live) {
+        if (!(run = qemu_run_lookup(conn, dom->def->uuid)) || !run->proc ||
+            !pin_emulator(vb_qemu_process_get_pid(run->proc), cpuset, error) ||
+            !cputune_set_pin(&live->cputune_xml, "emulatorpin", 0, cpuset, error))
+            return FALSE;
+        qemu_status_save(conn, dom, run);
+    }
+    return !config || (cputune_set_pin(&config->cputune_xml, "emulatorpin", 0, cpuset, error) &&
+                       qemu_domain_save_config(conn, config, error));
+}
+
+/* The emulator's pin, else the <vcpu cpuset>, else every host CPU. */
+GArray *
+qemu_domain_get_emulator_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error)
+{
+    g_autofree char *cpuset = NULL;
+    VbDomainDef *def;
+
+    if (!vb_check_flags(flags, QEMU_AFFECT, "virDomainGetEmulatorPinInfo", error) ||
+        !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
+        return NULL;
+    cpuset = cputune_pin(def->cputune_xml, "emulatorpin", 0);
+    return cpumap_parse(cpuset ? cpuset : def->vcpu_cpuset, host_cpu_count());
 }

@@ -200,6 +200,41 @@ def test_config_pins_apply_when_the_guest_starts(qemu, guest, home):
     assert [list(m) for m in qemu.call(path, DOMAIN, "GetVcpuPinInfo", U(0))][0] == last_only
 
 
+def emulator_threads(pid):
+    """Every QEMU thread but the vCPUs."""
+    vcpus = set(vcpu_threads(pid).values())
+    return [int(t) for t in os.listdir("/proc/%d/task" % pid) if int(t) not in vcpus]
+
+
+@pytest.mark.skipif(os.cpu_count() < 2, reason="pinning needs two host CPUs to be seen")
+def test_pin_emulator_live_config_and_at_start(qemu, guest, home):
+    ncpus = os.cpu_count()
+    first, last = [True] + [False] * (ncpus - 1), [False] * (ncpus - 1) + [True]
+    path = define(qemu, tune_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(START_PAUSED))
+    pid = qemu_pid(home, "tg")
+    vcpu = vcpu_threads(pid)[0]
+
+    qemu.call(path, DOMAIN, "PinEmulator", first, U(AFFECT_LIVE))
+    assert {cpus_allowed(t) for t in emulator_threads(pid)} == {"0"}
+    assert cpus_allowed(vcpu) != "0"                                       # the vCPU is not the emulator
+    assert list(qemu.call(path, DOMAIN, "GetEmulatorPinInfo", U(AFFECT_LIVE))) == first
+    assert "<emulatorpin cpuset='0'/>" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "emulatorpin" not in config_file(home)
+    assert_dbus_error(qemu.call, path, DOMAIN, "PinEmulator", [False] * ncpus, U(AFFECT_LIVE),
+                      contains="Empty cpu list for pinning")
+
+    qemu.call(path, DOMAIN, "PinVcpu", U(0), first, U(AFFECT_CONFIG))
+    qemu.call(path, DOMAIN, "PinEmulator", last, U(AFFECT_CONFIG))       # after the vcpupin, as libvirt writes it
+    assert "<vcpupin vcpu='0' cpuset='0'/>\n    <emulatorpin cpuset='%d'/>" % (ncpus - 1) in config_file(home)
+    assert list(qemu.call(path, DOMAIN, "GetEmulatorPinInfo", U(AFFECT_CONFIG))) == last
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    qemu.call(path, DOMAIN, "Create", U(START_PAUSED))
+    pid = qemu_pid(home, "tg")
+    assert {cpus_allowed(t) for t in emulator_threads(pid)} == {str(ncpus - 1)}
+    assert cpus_allowed(vcpu_threads(pid)[0]) == "0"
+
+
 def test_block_stats_of_a_disk(qemu, guest, home):
     image = os.path.join(home["root"], "disk.img")
     subprocess.run(["qemu-img", "create", "-f", "raw", image, "8M"], check=True, capture_output=True)
