@@ -86,7 +86,9 @@ vb_domain_block_copy(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&s&s@a{sv}u)", &disk, &destxml, &dict, &flags);
-    if (!copy_params_from_variant(dict, &params, error))
+    /* a driver without block copy says so before its parameters are looked at, as libvirt's */
+    if (!vb_driver_supports(call->conn->driver->domain_block_copy_async != NULL, "virDomainBlockCopy", error) ||
+        !copy_params_from_variant(dict, &params, error))
         return NULL;
     return ASYNC_OR_UNSUPPORTED(call, domain_block_copy, "virDomainBlockCopy", error, disk, destxml, &params, flags);
 }

@@ -70,6 +70,9 @@ DEFAULTS = {'s': '', 'o': '/', 'u': 0, 'i': 0, 't': 0, 'x': 0, 'b': False, 'h': 
 def neutral(sig):
     if sig in DEFAULTS:
         return DEFAULTS[sig]
+    if sig == 'a{sv}':
+        # one unknown parameter: an empty list would be refused before the driver is asked
+        return {'vb-probe': GLib.Variant('u', 0)}
     if sig.startswith('a{'):
         return {}
     if sig.startswith('a'):
