@@ -703,16 +703,6 @@ collect_extras(xmlNodePtr parent, const ExtraSlot *table)
     return extras;
 }
 
-void
-vb_disk_def_drop_backing_store(VbDiskDef *disk)
-{
-    for (guint i = disk->extras ? disk->extras->len : 0; i > 0; i--) {
-        const ExtraXml *extra = g_ptr_array_index(disk->extras, i - 1);
-        if (g_str_has_prefix(extra->xml, "<backingStore"))
-            g_ptr_array_remove_index(disk->extras, i - 1);
-    }
-}
-
 static void
 format_extras(VbBuf *buf, GPtrArray *extras, int slot)
 {
@@ -995,6 +985,53 @@ static const ExtraSlot disk_extras[] = {
     { "acpi", DISK_SLOT_AFTER_ALIAS },
     { NULL, 0 },
 };
+
+/* Is @extra the element @name? */
+static gboolean
+extra_is(const ExtraXml *extra, const char *name)
+{
+    gsize len = strlen(name);
+
+    return extra->xml[0] == '<' && strncmp(extra->xml + 1, name, len) == 0 &&
+           strchr(" />", extra->xml[len + 1]) != NULL;
+}
+
+const char *
+vb_disk_def_get_extra(const VbDiskDef *disk, const char *name)
+{
+    for (guint i = 0; disk->extras && i < disk->extras->len; i++) {
+        const ExtraXml *extra = g_ptr_array_index(disk->extras, i);
+        if (extra_is(extra, name))
+            return extra->xml;
+    }
+    return NULL;
+}
+
+void
+vb_disk_def_set_extra(VbDiskDef *disk, const char *name, char *xml)
+{
+    ExtraXml *extra;
+    int rank;
+
+    for (guint i = disk->extras ? disk->extras->len : 0; i > 0; i--) {
+        if (extra_is(g_ptr_array_index(disk->extras, i - 1), name))
+            g_ptr_array_remove_index(disk->extras, i - 1);
+    }
+    for (rank = 0; disk_extras[rank].name && !g_str_equal(disk_extras[rank].name, name); rank++)
+        ;
+    if (!xml || !disk_extras[rank].name) {
+        g_free(xml);
+        return;
+    }
+    if (!disk->extras)
+        disk->extras = g_ptr_array_new_with_free_func((GDestroyNotify)extra_xml_free);
+    extra = g_new0(ExtraXml, 1);
+    extra->slot = disk_extras[rank].slot;
+    extra->rank = rank;
+    extra->xml = xml;
+    g_ptr_array_add(disk->extras, extra);
+    g_ptr_array_sort(disk->extras, extra_compare);
+}
 
 static const char *const disk_driver_order[] = {
     "name", "type", "cache", "error_policy", "rerror_policy", "io", "ioeventfd", "event_idx",

@@ -286,8 +286,10 @@ guint vb_domain_def_count_devices(const VbDomainDef *def, VbDeviceKind kind);
 VbDiskDef *vb_domain_def_nth_disk(const VbDomainDef *def, guint n);
 VbNetDef *vb_domain_def_nth_net(const VbDomainDef *def, guint n);
 VbDiskDef *vb_domain_def_find_disk(const VbDomainDef *def, const char *target_or_path);
-/* Forgets the disk's <backingStore> chain (a block job merged it away). */
-void vb_disk_def_drop_backing_store(VbDiskDef *disk);
+/* The disk's kept-verbatim child element @name ("iotune", "encryption"...) as XML, or NULL. */
+const char *vb_disk_def_get_extra(const VbDiskDef *disk, const char *name);
+/* Replaces that element with @xml (taken; NULL removes it), in libvirt's place. */
+void vb_disk_def_set_extra(VbDiskDef *disk, const char *name, char *xml);
 VbNetDef *vb_domain_def_find_net(const VbDomainDef *def, const char *dev_or_mac);
 
 /* <metadata> element access by namespace URI (virDomainGetMetadata/SetMetadata). */

@@ -361,3 +361,110 @@ vb_core_dump_check_args(guint format, guint flags, guint allowed, GError **error
     }
     return vb_check_flags(flags, allowed, "virDomainCoreDumpWithFormat", error);
 }
+
+/* ---- <iotune> ---- */
+
+const char *const vb_iotune_names[VB_IOTUNE_N + 1] = {
+    "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec",
+    "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
+    "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max", "size_iops_sec", "group_name",
+    "total_bytes_sec_max_length", "read_bytes_sec_max_length", "write_bytes_sec_max_length",
+    "total_iops_sec_max_length", "read_iops_sec_max_length", "write_iops_sec_max_length", NULL,
+};
+
+void
+vb_iotune_clear(VbIoTune *tune)
+{
+    g_clear_pointer(&tune->group_name, g_free);
+}
+
+void
+vb_iotune_read(xmlNodePtr iotune, VbIoTune *tune)
+{
+    for (int i = 0; iotune && i < VB_IOTUNE_N; i++) {
+        xmlNodePtr node = vb_xml_child(iotune, vb_iotune_names[i]);
+        if (node && i == VB_IOTUNE_GROUP)
+            tune->group_name = vb_xml_content(node);
+        else if (node)
+            vb_xml_content_ull(node, &tune->values[i], NULL);
+    }
+}
+
+void
+vb_iotune_write(xmlNodePtr parent, const VbIoTune *tune)
+{
+    xmlNodePtr iotune = xmlNewChild(parent, NULL, BAD_CAST "iotune", NULL);
+
+    for (int i = 0; i < VB_IOTUNE_N; i++) {
+        g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, tune->values[i]);
+        if (i == VB_IOTUNE_GROUP && tune->group_name)
+            xmlNewTextChild(iotune, NULL, BAD_CAST vb_iotune_names[i], BAD_CAST tune->group_name);
+        else if (i != VB_IOTUNE_GROUP && tune->values[i])
+            xmlNewTextChild(iotune, NULL, BAD_CAST vb_iotune_names[i], BAD_CAST value);
+    }
+    if (!vb_xml_child(iotune, NULL)) {
+        xmlUnlinkNode(iotune);
+        xmlFreeNode(iotune);
+    }
+}
+
+gboolean
+vb_iotune_apply(VbIoTune *tune, GArray *params, guint64 max, GError **error)
+{
+    for (guint i = 0; i < params->len; i++) {
+        const VbTypedParam *param = &g_array_index(params, VbTypedParam, i);
+        int field = vb_enum_from_string(vb_iotune_names, param->field);
+
+        if (field == VB_IOTUNE_GROUP) {
+            g_free(tune->group_name);
+            tune->group_name = g_strdup(param->value.s);
+            continue;
+        }
+        if (param->value.ul > max) {
+            vb_set_error(error, VB_ERR_ARGUMENT_UNSUPPORTED,
+                         "block I/O throttle limit value must be no more than %" G_GUINT64_FORMAT, max);
+            return FALSE;
+        }
+        tune->values[field] = param->value.ul;
+    }
+    return TRUE;
+}
+
+gboolean
+vb_iotune_check_totals(const VbIoTune *tune, GError **error)
+{
+    static const char *const what[] = { "bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max" };
+    static const int totals[] = { 0, 3, 6, 9 };
+
+    for (int i = 0; i < 4; i++) {
+        const guint64 *v = &tune->values[totals[i]];
+        if (v[0] && (v[1] || v[2])) {
+            vb_set_error(error, VB_ERR_INVALID_ARG, "total and read/write of %s cannot be set at the same time",
+                         what[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void
+vb_iotune_param_specs(VbParamSpec *specs)
+{
+    for (int i = 0; i <= VB_IOTUNE_N; i++)
+        specs[i] = (VbParamSpec){ vb_iotune_names[i],
+                                  i == VB_IOTUNE_GROUP ? VB_TYPED_PARAM_STRING : VB_TYPED_PARAM_ULLONG };
+}
+
+GArray *
+vb_iotune_to_params(const VbIoTune *tune)
+{
+    GArray *params = vb_typed_params_new();
+
+    for (int i = 0; i < VB_IOTUNE_N; i++) {
+        if (i == VB_IOTUNE_GROUP)
+            vb_typed_params_add_string(params, vb_iotune_names[i], tune->group_name);
+        else
+            vb_typed_params_add_ullong(params, vb_iotune_names[i], tune->values[i]);
+    }
+    return params;
+}

@@ -52,3 +52,30 @@ void vb_conn_domain_rename(VbConn *conn, VbDomainObj *dom, const char *name);
 /* virDomainCoreDumpWithFormat's checks: a known format, no exclusive flags together, only
  * @allowed flags. */
 gboolean vb_core_dump_check_args(guint format, guint flags, guint allowed, GError **error);
+
+/* ---- a disk's <iotune>, as virDomainGet/SetBlockIoTune's typed parameters ---- */
+
+#define VB_IOTUNE_N 20
+#define VB_IOTUNE_GROUP 13       /* group_name, the one string */
+/* libvirt's parameter names, in virDomainGetBlockIoTune's order, which is also <iotune>'s */
+extern const char *const vb_iotune_names[VB_IOTUNE_N + 1];
+
+typedef struct {
+    guint64 values[VB_IOTUNE_N];     /* by vb_iotune_names; 0: not set */
+    char *group_name;
+} VbIoTune;
+
+void vb_iotune_clear(VbIoTune *tune);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VbIoTune, vb_iotune_clear)
+
+/* Reads an <iotune> element (NULL: nothing set). */
+void vb_iotune_read(xmlNodePtr iotune, VbIoTune *tune);
+/* Appends <iotune> with the values set to @parent; nothing when none is. */
+void vb_iotune_write(xmlNodePtr parent, const VbIoTune *tune);
+/* Sets the caller's (validated) parameters; a limit above @max is refused. */
+gboolean vb_iotune_apply(VbIoTune *tune, GArray *params, guint64 max, GError **error);
+/* Totals exclude the matching read/write limits, for the plain and the _max groups. */
+gboolean vb_iotune_check_totals(const VbIoTune *tune, GError **error);
+/* @specs has room for VB_IOTUNE_N + 1 entries. */
+void vb_iotune_param_specs(VbParamSpec *specs);
+GArray *vb_iotune_to_params(const VbIoTune *tune);

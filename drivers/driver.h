@@ -188,6 +188,15 @@ void vb_typed_params_add_boolean(GArray *params, const char *name, gboolean valu
 /* A NULL @value becomes "", as virTypedParameterAssign does. */
 void vb_typed_params_add_string(GArray *params, const char *name, const char *value);
 
+/* A typed parameter an API accepts: name and VbTypedParamType; arrays end with a NULL name. */
+typedef struct {
+    const char *name;
+    int type;
+} VbParamSpec;
+
+/* virTypedParamsValidate: every parameter known, of its type, and only once. */
+gboolean vb_typed_params_validate(GArray *params, const VbParamSpec *specs, GError **error);
+
 typedef struct {
     guint state;             /* VbDomainControlState */
     guint details;           /* VbDomainControlErrorReason when state is ERROR */
@@ -384,6 +393,11 @@ typedef struct {
                                             GTask *task);
     void (*domain_block_resize_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 bytes, guint flags,
                                       GTask *task);
+    void (*domain_set_block_io_tune_async)(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params,
+                                           guint flags, GTask *task);
+    /* the task returns the parameters (GArray of VbTypedParam) */
+    void (*domain_get_block_io_tune_async)(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags,
+                                           GTask *task);
     GBytes *(*domain_block_peek)(VbConn *conn, VbDomainObj *dom, const char *disk, guint64 offset, gsize size,
                                  guint flags, GError **error);
 

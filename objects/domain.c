@@ -638,6 +638,17 @@ params_reply(GArray *params)
 
 #define EMPTY_REPLY(ok) ((ok) ? g_variant_new("()") : NULL)
 
+/* A driver's task that returns parameters (a GArray of VbTypedParam). */
+static void
+params_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    VbDeferred *deferred = user_data;
+    g_autoptr(GError) error = NULL;
+    GArray *params = g_task_propagate_pointer(G_TASK(result), &error);
+
+    deferred->complete(deferred, params_reply(params), error);
+}
+
 static GVariant *
 domain_get_blkio_parameters(VbCall *call, GVariant *args, GError **error)
 {
@@ -764,6 +775,8 @@ domain_get_block_io_tune(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(&su)", &disk, &flags);
+    if (ASYNC_POINTER(call, domain_get_block_io_tune, params_done, disk, flags))
+        return NULL;
     return params_reply(CALL(call, domain_get_block_io_tune, "virDomainGetBlockIoTune", error, disk, flags));
 }
 
@@ -777,6 +790,8 @@ domain_set_block_io_tune(VbCall *call, GVariant *args, GError **error)
 
     g_variant_get(args, "(&s@a{sv}u)", &disk, &dict, &flags);
     if (!(params = params_from_variant(dict, "virDomainSetBlockIoTune", TRUE, error)))
+        return NULL;
+    if (ASYNC(call, domain_set_block_io_tune, disk, params, flags))
         return NULL;
     return EMPTY_REPLY(CALL(call, domain_set_block_io_tune, "virDomainSetBlockIoTune", error, disk, params, flags));
 }

@@ -276,30 +276,15 @@ block_call_fail(BlockCall *call, VbErrorCode code, const char *fmt, ...)
 
 /* ---- the disk's block nodes ---- */
 
-/* query-block's entry for the disk: by its device (the alias is its QEMU id), or for a guest
- * started without aliases by the node name of its -blockdev pair. */
 static JsonObject *
 query_block_inserted(BlockCall *call, QemuRun *run, JsonNode *reply)
 {
-    JsonArray *blocks = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
     VbDomainObj *dom = vb_obj_list_by_key(call->conn->domains, call->uuid);
     const VbDiskDef *disk = dom ? vb_domain_def_find_disk(dom->def, call->disk) : NULL;
-    g_autofree char *node = g_strdup_printf("libvirt-%u-format", call->disk_index + 1);
+    JsonObject *block = disk ? qemu_query_block_entry(reply, disk, call->disk_index) : NULL;
 
-    for (guint i = 0; disk && blocks && i < json_array_get_length(blocks); i++) {
-        JsonObject *block = json_array_get_object_element(blocks, i);
-        JsonObject *inserted = block && json_object_has_member(block, "inserted")
-                                   ? json_object_get_object_member(block, "inserted") : NULL;
-        const char *qdev = block ? json_object_get_string_member_with_default(block, "qdev", NULL) : NULL;
-
-        if (!inserted)
-            continue;
-        if (disk->alias ? qemu_qdev_is(qdev, disk->alias)
-                        : g_strcmp0(json_object_get_string_member_with_default(inserted, "node-name", NULL),
-                                    node) == 0)
-            return inserted;
-    }
-    return NULL;
+    return block && json_object_has_member(block, "inserted") ? json_object_get_object_member(block, "inserted")
+                                                              : NULL;
 }
 
 /* After query-block: remembers the disk's root node, or ends the call. */
@@ -860,7 +845,7 @@ apply_pivot(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job)
         disk->source_file = g_strdup(job->base_path);
         g_free(disk->driver_type);
         disk->driver_type = g_strdup(job->base_format);
-        vb_disk_def_drop_backing_store(disk);
+        vb_disk_def_set_extra(disk, "backingStore", NULL);
         qemu_status_save(run->conn, dom, run);
     }
     for (guint i = 0; job->top_prefix && i < 2; i++) {
@@ -883,8 +868,8 @@ finish_job(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job, int status)
     job->waiters = g_ptr_array_new();
     if (status == VB_BLOCK_JOB_COMPLETED && job->pivoting)
         apply_pivot(run, dom, job);
-    else if (status == VB_BLOCK_JOB_COMPLETED && type == VB_BLOCK_JOB_TYPE_PULL)
-        vb_disk_def_drop_backing_store(vb_domain_def_find_disk(dom->def, disk));
+    else if (status == VB_BLOCK_JOB_COMPLETED && type == VB_BLOCK_JOB_TYPE_PULL && vb_domain_def_find_disk(dom->def, disk))
+        vb_disk_def_set_extra(vb_domain_def_find_disk(dom->def, disk), "backingStore", NULL);
     g_hash_table_remove(run->block_jobs, disk);
     vb_conn_emit_full(run->conn, VB_EVENT_DOMAIN_BLOCK_JOB, run->uuid, type, status, VB_PRESENCE_SAME, disk);
     for (guint i = 0; i < waiters->len; i++) {

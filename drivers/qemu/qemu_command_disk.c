@@ -375,9 +375,12 @@ disk_check_modelled(QemuCmd *cmd, const VbDiskDef *disk)
     else if ((disk->source_attrs && disk->source_attrs->len) || disk->source_extra_xml)
         qemu_cmd_unsupported(cmd, "disk '%s': <source> %s are not supported by the QEMU driver yet", dev,
                              disk->source_extra_xml ? "child elements" : "attributes other than the path");
-    else if (disk->extras && disk->extras->len)
-        qemu_cmd_unsupported(cmd, "disk '%s': elements such as <iotune>, <encryption>, <backingStore> or "
-                             "<blockio> are not supported by the QEMU driver yet", dev);
+    else if (disk->extras && disk->extras->len > (vb_disk_def_get_extra(disk, "iotune") ? 1u : 0u))
+        qemu_cmd_unsupported(cmd, "disk '%s': elements such as <encryption>, <backingStore> or <blockio> are "
+                             "not supported by the QEMU driver yet", dev);
+    else if (cmd->node_prefix && vb_disk_def_get_extra(disk, "iotune"))
+        qemu_cmd_unsupported(cmd, "disk '%s': <iotune> of a disk being plugged in is not supported yet; "
+                             "SetBlockIoTune sets it once the disk is in", dev);
     else if (!disk->source_file && !g_str_equal(disk->device, "cdrom"))
         qemu_cmd_unsupported(cmd, "disk '%s' has no source", dev);
     else if (g_strcmp0(disk->driver_io, "native") == 0 && g_strcmp0(disk->driver_cache, "none") != 0 &&

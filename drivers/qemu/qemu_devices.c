@@ -715,6 +715,27 @@ qemu_qdev_is(const char *qdev, const char *id)
            (g_str_has_prefix(qdev, path) && qdev[strlen(path)] == '/');
 }
 
+JsonObject *
+qemu_query_block_entry(JsonNode *reply, const VbDiskDef *disk, guint index)
+{
+    JsonArray *blocks = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+    g_autofree char *node = g_strdup_printf("libvirt-%u-format", index + 1);
+
+    for (guint i = 0; blocks && i < json_array_get_length(blocks); i++) {
+        JsonObject *block = json_array_get_object_element(blocks, i);
+        JsonObject *inserted = block && json_object_has_member(block, "inserted")
+                                   ? json_object_get_object_member(block, "inserted") : NULL;
+
+        if (!block)
+            continue;
+        if (disk->alias ? qemu_qdev_is(json_object_get_string_member_with_default(block, "qdev", NULL), disk->alias)
+                        : inserted && g_strcmp0(json_object_get_string_member_with_default(inserted, "node-name",
+                                                                                           NULL), node) == 0)
+            return block;
+    }
+    return NULL;
+}
+
 /* The format node of the disk whose device is @id, from query-block. */
 static char *
 disk_format_node(JsonNode *reply, const char *id)

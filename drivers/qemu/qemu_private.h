@@ -80,6 +80,9 @@ void qemu_domain_detach_device_async(VbConn *conn, VbDomainObj *dom, const char 
 /* query-block's and query-blockstats' "qdev": TRUE when it is the device with id @id, or the
  * part of it that holds the drive (/machine/peripheral/<id>/virtio-backend). */
 gboolean qemu_qdev_is(const char *qdev, const char *id);
+/* query-block's entry of @disk, the @index-th of its definition: found by its device (the alias is
+ * its QEMU id), or for a guest started without aliases by its node name libvirt-<index + 1>-format. */
+JsonObject *qemu_query_block_entry(JsonNode *reply, const VbDiskDef *disk, guint index);
 /* UpdateDevice: an interface's link state, live (set_link) and in the config. */
 void qemu_domain_update_device_async(VbConn *conn, VbDomainObj *dom, const char *xml, guint flags, GTask *task);
 /* At start, before the guest runs: interfaces with <link state='down'/> go down. */
@@ -141,6 +144,13 @@ void qemu_domain_get_fs_info_async(VbConn *conn, VbDomainObj *dom, guint flags, 
 void qemu_domain_interface_addresses_async(VbConn *conn, VbDomainObj *dom, guint source, guint flags, GTask *task);
 void qemu_domain_set_user_password_async(VbConn *conn, VbDomainObj *dom, const char *user, const char *password,
                                          guint flags, GTask *task);
+
+/* qemu_iotune.c: <iotune> and Set/GetBlockIoTune */
+void qemu_domain_set_block_io_tune_async(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params,
+                                         guint flags, GTask *task);
+void qemu_domain_get_block_io_tune_async(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *task);
+/* At start, before the guest runs: the limits of each disk with <iotune>. */
+void qemu_iotune_apply_at_start(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data);
 
 /* qemu_inspect.c */
 gboolean qemu_domain_get_control_info(VbConn *conn, VbDomainObj *dom, guint flags, VbDomainControlInfo *info,

@@ -498,9 +498,10 @@ mark_active(VbConn *conn, VbDomainObj *dom, int id)
     dom->started_at = g_get_monotonic_time();
 }
 
-/* The vCPU threads are pinned and the links set: the saved state comes in, or the guest goes. */
+/* The vCPU threads are pinned, the links set and the disks throttled: the saved state comes in,
+ * or the guest goes. */
 static void
-on_links_set(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+on_throttled(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
 {
     GTask *task = user_data;
     QemuJob *job = g_task_get_task_data(task);
@@ -517,6 +518,19 @@ on_links_set(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
         return;
     }
     continue_start(run, task, job);
+}
+
+static void
+on_links_set(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+{
+    QemuRun *run = run_lookup(conn, uuid);
+    VbDomainObj *dom = vb_obj_list_by_key(conn->domains, uuid);
+
+    if (error || !run || !dom) {
+        on_throttled(conn, uuid, error, user_data);
+        return;
+    }
+    qemu_iotune_apply_at_start(run, dom->def, on_throttled, user_data);
 }
 
 static void on_pinned(VbConn *conn, const char *uuid, GError *error, gpointer user_data);

@@ -110,7 +110,7 @@ bandwidth_edit(xmlNodePtr domain, gpointer data, GError **error)
     return TRUE;
 }
 
-static const TestParamSpec bandwidth_specs[] = {
+static const VbParamSpec bandwidth_specs[] = {
     { "inbound.average", VB_TYPED_PARAM_UINT },
     { "inbound.peak", VB_TYPED_PARAM_UINT },
     { "inbound.burst", VB_TYPED_PARAM_UINT },
@@ -148,7 +148,7 @@ test_domain_set_interface_parameters(VbConn *conn, VbDomainObj *dom, const char 
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetInterfaceParameters", error) ||
-        !test_params_validate(params, bandwidth_specs, error) ||
+        !vb_typed_params_validate(params, bandwidth_specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)) ||
         !find_net_index(def, device, &edit.index, error))
         return FALSE;
@@ -187,111 +187,27 @@ test_domain_get_interface_parameters(VbConn *conn, VbDomainObj *dom, const char 
 
 /* ---- disk <iotune> ---- */
 
-/* virDomainGetBlockIoTune's order, which is also <iotune>'s; group_name is a string. */
-static const char *const iotune_names[] = {
-    "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec",
-    "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
-    "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max", "size_iops_sec", "group_name",
-    "total_bytes_sec_max_length", "read_bytes_sec_max_length", "write_bytes_sec_max_length",
-    "total_iops_sec_max_length", "read_iops_sec_max_length", "write_iops_sec_max_length", NULL,
-};
-#define IOTUNE_N 20
-#define IOTUNE_GROUP 13
-enum { TOTAL_BYTES, READ_BYTES, WRITE_BYTES, TOTAL_IOPS, READ_IOPS, WRITE_IOPS, TOTAL_BYTES_MAX };
-
-typedef struct {
-    guint64 values[IOTUNE_N];
-    char *group_name;
-} IoTune;
-
 static void
-iotune_clear(IoTune *tune)
+iotune_read(xmlNodePtr disk, VbIoTune *tune)
 {
-    g_free(tune->group_name);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IoTune, iotune_clear)
-
-static void
-iotune_read(xmlNodePtr disk, IoTune *tune)
-{
-    xmlNodePtr iotune = disk ? vb_xml_child(disk, "iotune") : NULL;
-
-    for (int i = 0; iotune && i < IOTUNE_N; i++) {
-        xmlNodePtr node = vb_xml_child(iotune, iotune_names[i]);
-        if (node && i == IOTUNE_GROUP)
-            tune->group_name = vb_xml_content(node);
-        else if (node)
-            vb_xml_content_ull(node, &tune->values[i], NULL);
-    }
+    vb_iotune_read(disk ? vb_xml_child(disk, "iotune") : NULL, tune);
 }
 
 static void
-iotune_write(xmlNodePtr disk, const IoTune *tune)
+iotune_write(xmlNodePtr disk, const VbIoTune *tune)
 {
-    xmlNodePtr iotune;
-
     test_xml_remove(vb_xml_child(disk, "iotune"));
-    iotune = xmlNewChild(disk, NULL, BAD_CAST "iotune", NULL);
-    for (int i = 0; i < IOTUNE_N; i++) {
-        g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, tune->values[i]);
-        if (i == IOTUNE_GROUP && tune->group_name)
-            xmlNewTextChild(iotune, NULL, BAD_CAST iotune_names[i], BAD_CAST tune->group_name);
-        else if (i != IOTUNE_GROUP && tune->values[i])
-            xmlNewTextChild(iotune, NULL, BAD_CAST iotune_names[i], BAD_CAST value);
-    }
-    if (!vb_xml_child(iotune, NULL))
-        test_xml_remove(iotune);
-}
-
-static gboolean
-iotune_apply(IoTune *tune, GArray *params, GError **error)
-{
-    for (guint i = 0; i < params->len; i++) {
-        const VbTypedParam *param = &g_array_index(params, VbTypedParam, i);
-        int field = vb_enum_from_string(iotune_names, param->field);
-
-        if (field == IOTUNE_GROUP) {
-            g_free(tune->group_name);
-            tune->group_name = g_strdup(param->value.s);
-            continue;
-        }
-        if (param->value.ul > TEST_BLOCK_IOTUNE_MAX) {
-            vb_set_error(error, VB_ERR_ARGUMENT_UNSUPPORTED,
-                         "block I/O throttle limit value must be no more than %" G_GUINT64_FORMAT,
-                         TEST_BLOCK_IOTUNE_MAX);
-            return FALSE;
-        }
-        tune->values[field] = param->value.ul;
-    }
-    return TRUE;
-}
-
-/* Totals exclude the matching read/write limits, for the plain and the _max groups. */
-static gboolean
-iotune_check_totals(const IoTune *tune, GError **error)
-{
-    static const char *const what[] = { "bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max" };
-    static const int totals[] = { TOTAL_BYTES, TOTAL_IOPS, TOTAL_BYTES_MAX, TOTAL_BYTES_MAX + 3 };
-
-    for (int i = 0; i < 4; i++) {
-        const guint64 *v = &tune->values[totals[i]];
-        if (v[0] && (v[1] || v[2])) {
-            vb_set_error(error, VB_ERR_INVALID_ARG, "total and read/write of %s cannot be set at the same time",
-                         what[i]);
-            return FALSE;
-        }
-    }
-    return TRUE;
+    vb_iotune_write(disk, tune);
 }
 
 /* libvirt's test driver compares each limit with its _max even when no _max is set. */
 static gboolean
-iotune_check_max(const IoTune *tune, GError **error)
+iotune_check_max(const VbIoTune *tune, GError **error)
 {
-    for (int i = TOTAL_BYTES; i <= WRITE_IOPS; i++) {
+    for (int i = 0; i < 6; i++) {
         if (tune->values[i] > tune->values[i + 6]) {
-            vb_set_error(error, VB_ERR_INVALID_ARG, "%s cannot be set higher than %s", iotune_names[i],
-                         iotune_names[i + 6]);
+            vb_set_error(error, VB_ERR_INVALID_ARG, "%s cannot be set higher than %s", vb_iotune_names[i],
+                         vb_iotune_names[i + 6]);
             return FALSE;
         }
     }
@@ -308,10 +224,10 @@ iotune_edit(xmlNodePtr domain, gpointer data, GError **error)
 {
     DiskEdit *edit = data;
     xmlNodePtr disk = device_node(domain, "disk", edit->index);
-    g_auto(IoTune) tune = { { 0 } };
+    g_auto(VbIoTune) tune = { { 0 } };
 
     iotune_read(disk, &tune);
-    if (!iotune_apply(&tune, edit->params, error) || !iotune_check_totals(&tune, error) ||
+    if (!vb_iotune_apply(&tune, edit->params, TEST_BLOCK_IOTUNE_MAX, error) || !vb_iotune_check_totals(&tune, error) ||
         !iotune_check_max(&tune, error))
         return FALSE;
     iotune_write(disk, &tune);
@@ -336,25 +252,17 @@ find_disk_index(const VbDomainDef *def, const char *name, guint *index)
     return FALSE;
 }
 
-static void
-iotune_param_specs(TestParamSpec *specs)
-{
-    for (int i = 0; i <= IOTUNE_N; i++)
-        specs[i] = (TestParamSpec){ iotune_names[i],
-                                    i == IOTUNE_GROUP ? VB_TYPED_PARAM_STRING : VB_TYPED_PARAM_ULLONG };
-}
-
 gboolean
 test_domain_set_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params, guint flags,
                               GError **error)
 {
     DiskEdit edit = { .params = params };
-    TestParamSpec specs[IOTUNE_N + 1];
+    VbParamSpec specs[VB_IOTUNE_N + 1];
     VbDomainDef *def;
 
-    iotune_param_specs(specs);
+    vb_iotune_param_specs(specs);
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetBlockIoTune", error) ||
-        !test_params_validate(params, specs, error) ||
+        !vb_typed_params_validate(params, specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     if (!find_disk_index(def, disk, &edit.index)) {
@@ -368,10 +276,9 @@ GArray *
 test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
-    g_auto(IoTune) tune = { { 0 } };
+    g_auto(VbIoTune) tune = { { 0 } };
     VbDomainDef *def;
     guint index;
-    GArray *params;
 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetBlockIoTune", error) ||
         !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)))
@@ -382,14 +289,7 @@ test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
     }
     if ((doc = test_def_doc(def)))
         iotune_read(device_node(xmlDocGetRootElement(doc), "disk", index), &tune);
-    params = vb_typed_params_new();
-    for (int i = 0; i < IOTUNE_N; i++) {
-        if (i == IOTUNE_GROUP)
-            vb_typed_params_add_string(params, iotune_names[i], tune.group_name);
-        else
-            vb_typed_params_add_ullong(params, iotune_names[i], tune.values[i]);
-    }
-    return params;
+    return vb_iotune_to_params(&tune);
 }
 
 /* ---- balloon statistics period ---- */

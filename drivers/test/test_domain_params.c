@@ -251,7 +251,7 @@ blkio_apply(VbDomainDef *def, GArray *params, GError **error)
     return FALSE;
 }
 
-static const TestParamSpec blkio_specs[] = {
+static const VbParamSpec blkio_specs[] = {
     { "weight", VB_TYPED_PARAM_UINT },
     { "device_weight", VB_TYPED_PARAM_STRING },
     { "device_read_iops_sec", VB_TYPED_PARAM_STRING },
@@ -267,7 +267,7 @@ test_domain_set_blkio_parameters(VbConn *conn, VbDomainObj *dom, GArray *params,
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetBlkioParameters", error) ||
-        !test_params_validate(params, blkio_specs, error) ||
+        !vb_typed_params_validate(params, blkio_specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     return blkio_apply(def, params, error);
@@ -335,7 +335,7 @@ memtune_set(xmlNodePtr memtune, const char *name, guint64 kib)
         xmlSetProp(node, BAD_CAST "unit", BAD_CAST "KiB");
 }
 
-static const TestParamSpec memory_specs[] = {
+static const VbParamSpec memory_specs[] = {
     { "hard_limit", VB_TYPED_PARAM_ULLONG },
     { "soft_limit", VB_TYPED_PARAM_ULLONG },
     { "swap_hard_limit", VB_TYPED_PARAM_ULLONG },
@@ -372,12 +372,12 @@ test_domain_set_memory_parameters(VbConn *conn, VbDomainObj *dom, GArray *params
     VbDomainDef *def;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetMemoryParameters", error) ||
-        !test_params_validate(params, memory_specs, error) ||
+        !vb_typed_params_validate(params, memory_specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)) ||
         !memtune_check(dom->def, params, error) ||
         !(doc = test_xml_open(def->memtune_xml, "memtune", error)))
         return FALSE;
-    for (const TestParamSpec *spec = memory_specs; spec->name; spec++) {
+    for (const VbParamSpec *spec = memory_specs; spec->name; spec++) {
         const VbTypedParam *param = vb_typed_params_get(params, spec->name);
         if (param)
             memtune_set(xmlDocGetRootElement(doc), spec->name, param->value.ul);
@@ -505,7 +505,7 @@ numa_read_params(GArray *params, int *mode, char **nodeset, GError **error)
     return !nodeset_param || (*nodeset = numa_parse_nodeset(nodeset_param->value.s, error));
 }
 
-static const TestParamSpec numa_specs[] = {
+static const VbParamSpec numa_specs[] = {
     { "numa_mode", VB_TYPED_PARAM_INT },
     { "numa_nodeset", VB_TYPED_PARAM_STRING },
     { NULL },
@@ -522,7 +522,7 @@ test_domain_set_numa_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, 
     int mode;
 
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetNumaParameters", error) ||
-        !test_params_validate(params, numa_specs, error) ||
+        !vb_typed_params_validate(params, numa_specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, &live, error)) ||
         !numa_read_params(params, &mode, &nodeset, error) ||
         !(doc = test_xml_open(def->numatune_xml, "numatune", error)))
@@ -609,14 +609,14 @@ perf_format(const VbTristate *events)
 gboolean
 test_domain_set_perf_events(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error)
 {
-    TestParamSpec specs[PERF_N + 1];
+    VbParamSpec specs[PERF_N + 1];
     VbTristate events[PERF_N];
     VbDomainDef *def;
 
     for (guint i = 0; i <= PERF_N; i++)
-        specs[i] = (TestParamSpec){ perf_events[i], VB_TYPED_PARAM_BOOLEAN };
+        specs[i] = (VbParamSpec){ perf_events[i], VB_TYPED_PARAM_BOOLEAN };
     if (!vb_check_flags(flags, TEST_AFFECT, "virDomainSetPerfEvents", error) ||
-        !test_params_validate(params, specs, error) ||
+        !vb_typed_params_validate(params, specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
     perf_read(def, events);
@@ -647,7 +647,7 @@ test_domain_get_perf_events(VbConn *conn, VbDomainObj *dom, guint flags, GError 
 
 /* ---- scheduler: libvirt's test driver accepts the weight and keeps nothing ---- */
 
-static const TestParamSpec scheduler_specs[] = {
+static const VbParamSpec scheduler_specs[] = {
     { "weight", VB_TYPED_PARAM_UINT },
     { NULL },
 };
@@ -656,5 +656,5 @@ gboolean
 test_domain_set_scheduler_parameters(VbConn *conn, VbDomainObj *dom, GArray *params, guint flags, GError **error)
 {
     return vb_check_flags(flags, 0, "virDomainSetSchedulerParametersFlags", error) &&
-           test_params_validate(params, scheduler_specs, error);
+           vb_typed_params_validate(params, scheduler_specs, error);
 }

@@ -38,12 +38,6 @@ typedef struct {
     gboolean frozen[2];            /* "/" and "/boot" */
 } TestDomainPriv;
 
-/* A typed parameter an API accepts: name and VbTypedParamType. */
-typedef struct {
-    const char *name;
-    int type;
-} TestParamSpec;
-
 static inline TestPriv *
 test_priv(VbConn *conn)
 {
@@ -93,7 +87,6 @@ xmlDocPtr test_def_doc(const VbDomainDef *def);
 
 /* test_params.c: typed parameters */
 /* virTypedParamsValidate: names in @specs (NULL-terminated) with their types, no repeats. */
-gboolean test_params_validate(GArray *params, const TestParamSpec *specs, GError **error);
 
 /* test_xmledit.c: the verbatim XML parts of a definition */
 xmlDocPtr test_xml_open(const char *xml, const char *root, GError **error);
