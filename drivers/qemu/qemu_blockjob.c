@@ -8,7 +8,9 @@
  * BLOCK_JOB_COMPLETED or BLOCK_JOB_CANCELLED (and BLOCK_JOB_READY once an active commit has
  * caught up); the table maps the id back to the disk, a pivot rewrites the disk's source in the
  * live definition, synchronous BlockJobAbort calls get their answer and the BlockJob signal
- * goes out. */
+ * goes out. Jobs are started with auto-dismiss off and dismissed once handled, and the table is
+ * in the status file: a restarted daemon takes them over and settles, from query-jobs, those
+ * that became ready or ended while it was away. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -337,8 +339,18 @@ chain_bottom(JsonObject *image)
 /* ---- starting jobs ---- */
 
 static void
+save_status(QemuRun *run)
+{
+    VbDomainObj *dom = vb_obj_list_by_key(run->conn->domains, run->uuid);
+
+    if (dom && run->proc)
+        qemu_status_save(run->conn, dom, run);
+}
+
+static void
 on_job_started(BlockCall *call, QemuRun *run, JsonNode *reply)
 {
+    save_status(run);
     block_call_end(call, NULL);
 }
 
@@ -350,6 +362,7 @@ start_job(BlockCall *call, QemuRun *run, const char *command, JsonObject *args)
 
     call->started_job_id = g_strdup(job->job_id);
     g_hash_table_replace(run_block_jobs(run), job->disk, job);
+    json_object_set_boolean_member(args, "auto-dismiss", FALSE);   /* an end seen after a restart too */
     block_call_execute(call, run, command, args, on_job_started);
 }
 
@@ -668,6 +681,7 @@ abort_job(BlockCall *call, QemuRun *run)
     }
     job->pivoting = pivot;
     job->cancelling = !pivot;
+    save_status(run);
     args = json_object_new();
     json_object_set_string_member(args, "device", job->job_id);
     block_call_execute(call, run, pivot ? "block-job-complete" : "block-job-cancel", args, on_abort_sent);
@@ -858,6 +872,17 @@ apply_pivot(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job)
     }
 }
 
+/* QEMU forgets a concluded job (they are started with auto-dismiss off). */
+static void
+dismiss(QemuRun *run, const char *job_id)
+{
+    JsonObject *args = json_object_new();
+
+    json_object_set_string_member(args, "id", job_id);
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "job-dismiss", args, NULL, NULL, NULL);
+    json_object_unref(args);
+}
+
 static void
 finish_job(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job, int status)
 {
@@ -870,7 +895,9 @@ finish_job(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job, int status)
         apply_pivot(run, dom, job);
     else if (status == VB_BLOCK_JOB_COMPLETED && type == VB_BLOCK_JOB_TYPE_PULL && vb_domain_def_find_disk(dom->def, disk))
         vb_disk_def_set_extra(vb_domain_def_find_disk(dom->def, disk), "backingStore", NULL);
+    dismiss(run, job->job_id);
     g_hash_table_remove(run->block_jobs, disk);
+    save_status(run);
     vb_conn_emit_full(run->conn, VB_EVENT_DOMAIN_BLOCK_JOB, run->uuid, type, status, VB_PRESENCE_SAME, disk);
     for (guint i = 0; i < waiters->len; i++) {
         GTask *task = g_ptr_array_index(waiters, i);
@@ -880,20 +907,167 @@ finish_job(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job, int status)
     g_ptr_array_unref(waiters);
 }
 
+/* A copy or an active commit caught up: it waits for a pivot or a cancel. */
+static void
+job_ready(QemuRun *run, QemuBlockJob *job)
+{
+    job->ready = TRUE;
+    save_status(run);
+    vb_conn_emit_full(run->conn, VB_EVENT_DOMAIN_BLOCK_JOB, run->uuid, job->type, VB_BLOCK_JOB_READY,
+                      VB_PRESENCE_SAME, job->disk);
+}
+
 void
 qemu_blockjob_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data)
 {
     QemuBlockJob *job = job_by_qemu_id(run, json_object_get_string_member_with_default(data, "device", NULL));
 
     if (!job)
-        return;   /* a job from before a daemon restart, or not ours */
-    if (g_str_equal(name, "BLOCK_JOB_READY")) {
-        job->ready = TRUE;
-        vb_conn_emit_full(run->conn, VB_EVENT_DOMAIN_BLOCK_JOB, run->uuid, job->type, VB_BLOCK_JOB_READY,
-                          VB_PRESENCE_SAME, job->disk);
-    } else if (g_str_equal(name, "BLOCK_JOB_CANCELLED") || (g_str_equal(name, "BLOCK_JOB_COMPLETED") && job->cancelling)) {
+        return;   /* not ours */
+    if (g_str_equal(name, "BLOCK_JOB_READY"))
+        job_ready(run, job);
+    else if (g_str_equal(name, "BLOCK_JOB_CANCELLED") || (g_str_equal(name, "BLOCK_JOB_COMPLETED") && job->cancelling))
         finish_job(run, dom, job, VB_BLOCK_JOB_CANCELED);
-    } else if (g_str_equal(name, "BLOCK_JOB_COMPLETED")) {
+    else if (g_str_equal(name, "BLOCK_JOB_COMPLETED"))
         finish_job(run, dom, job, json_object_has_member(data, "error") ? VB_BLOCK_JOB_FAILED : VB_BLOCK_JOB_COMPLETED);
+}
+
+/* ---- across a daemon restart ---- */
+
+void
+qemu_blockjob_status_format(QemuRun *run, VbBuf *buf)
+{
+    GHashTableIter iter;
+    QemuBlockJob *job;
+
+    if (!run->block_jobs)
+        return;
+    g_hash_table_iter_init(&iter, run->block_jobs);
+    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&job)) {
+        vb_buf_escape(buf, "<blockjob disk='%s'", job->disk);
+        vb_buf_add(buf, " type='%d' ready='%d' pivoting='%d' cancelling='%d'", job->type, job->ready, job->pivoting,
+                   job->cancelling);
+        vb_buf_escape(buf, " base='%s'", job->base_path);
+        vb_buf_escape(buf, " format='%s'", job->base_format);
+        vb_buf_escape(buf, " top='%s'", job->top_prefix);
+        vb_buf_add(buf, "/>\n");
     }
+}
+
+static gboolean
+prop_flag(xmlNodePtr node, const char *name)
+{
+    int value = 0;
+
+    return vb_xml_prop_int(node, name, VB_XML_OPTIONAL, &value, NULL) && value != 0;
+}
+
+GHashTable *
+qemu_blockjob_status_parse(xmlNodePtr root)
+{
+    GHashTable *jobs = NULL;
+
+    VB_XML_FOREACH_CHILD(root, "blockjob", node) {
+        g_autofree char *disk = vb_xml_prop(node, "disk");
+        int type = 0;
+        QemuBlockJob *job;
+
+        if (!disk || !vb_xml_prop_int(node, "type", 0, &type, NULL) || type <= VB_BLOCK_JOB_TYPE_UNKNOWN ||
+            type > VB_BLOCK_JOB_TYPE_ACTIVE_COMMIT)
+            continue;
+        job = block_job_new(disk, type);
+        job->ready = prop_flag(node, "ready");
+        job->pivoting = prop_flag(node, "pivoting");
+        job->cancelling = prop_flag(node, "cancelling");
+        job->base_path = vb_xml_prop(node, "base");
+        job->base_format = vb_xml_prop(node, "format");
+        job->top_prefix = vb_xml_prop(node, "top");
+        if (!jobs)
+            jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)qemu_block_job_free);
+        g_hash_table_replace(jobs, job->disk, job);
+    }
+    return jobs;
+}
+
+/* query-jobs' entry with @id. */
+static JsonObject *
+qemu_job_entry(JsonNode *reply, const char *id)
+{
+    JsonArray *jobs = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+
+    for (guint i = 0; jobs && i < json_array_get_length(jobs); i++) {
+        JsonObject *entry = json_array_get_object_element(jobs, i);
+        if (entry && g_strcmp0(json_object_get_string_member_with_default(entry, "id", NULL), id) == 0)
+            return entry;
+    }
+    return NULL;
+}
+
+/* What became of one job while nobody watched. */
+static void
+settle(QemuRun *run, VbDomainObj *dom, QemuBlockJob *job, JsonObject *entry)
+{
+    const char *status = entry ? json_object_get_string_member_with_default(entry, "status", "") : "";
+
+    if (!entry || (g_str_equal(status, "concluded") && json_object_has_member(entry, "error")))
+        finish_job(run, dom, job, VB_BLOCK_JOB_FAILED);
+    else if (g_str_equal(status, "concluded"))
+        finish_job(run, dom, job, job->cancelling ? VB_BLOCK_JOB_CANCELED : VB_BLOCK_JOB_COMPLETED);
+    else if (g_str_equal(status, "ready") && !job->ready)
+        job_ready(run, job);
+}
+
+typedef struct {
+    VbConn *conn;
+    char *uuid;
+    QemuStepDone done;
+    gpointer user_data;
+} Reconcile;
+
+static void
+settle_all(QemuRun *run, VbDomainObj *dom, JsonNode *reply)
+{
+    g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, run->block_jobs);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_ptr_array_add(disks, g_strdup(key));
+    for (guint i = 0; i < disks->len; i++) {
+        QemuBlockJob *job = g_hash_table_lookup(run->block_jobs, g_ptr_array_index(disks, i));
+        if (job)
+            settle(run, dom, job, qemu_job_entry(reply, job->job_id));
+    }
+}
+
+static void
+on_jobs_listed(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    Reconcile *reconcile = user_data;
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply = vb_qemu_monitor_execute_finish(NULL, res, &error);
+    QemuRun *run = qemu_run_lookup(reconcile->conn, reconcile->uuid);
+    VbDomainObj *dom = vb_obj_list_by_key(reconcile->conn->domains, reconcile->uuid);
+
+    if (reply && run && run->proc && dom && run->block_jobs)
+        settle_all(run, dom, reply);
+    reconcile->done(reconcile->conn, reconcile->uuid, error, reconcile->user_data);
+    g_free(reconcile->uuid);
+    g_free(reconcile);
+}
+
+void
+qemu_blockjob_reconcile(QemuRun *run, QemuStepDone done, gpointer user_data)
+{
+    Reconcile *reconcile;
+
+    if (!run->block_jobs || g_hash_table_size(run->block_jobs) == 0 || !run->proc) {
+        done(run->conn, run->uuid, NULL, user_data);
+        return;
+    }
+    reconcile = g_new(Reconcile, 1);
+    *reconcile = (Reconcile){ run->conn, g_strdup(run->uuid), done, user_data };
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "query-jobs", NULL, NULL, on_jobs_listed,
+                            reconcile);
 }

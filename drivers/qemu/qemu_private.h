@@ -183,6 +183,12 @@ GBytes *qemu_domain_block_peek(VbConn *conn, VbDomainObj *dom, const char *disk,
 void qemu_blockjob_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
 /* Forgets a job (its run ends); a BlockJobAbort call waiting on it fails. */
 void qemu_block_job_free(QemuBlockJob *job);
+/* The run's jobs in the status file, and back: a table of disk -> QemuBlockJob, or NULL. */
+void qemu_blockjob_status_format(QemuRun *run, VbBuf *buf);
+GHashTable *qemu_blockjob_status_parse(xmlNodePtr root);
+/* After a daemon restart: jobs that became ready or ended meanwhile are settled (query-jobs),
+ * then @done runs (an error only says query-jobs failed). */
+void qemu_blockjob_reconcile(QemuRun *run, QemuStepDone done, gpointer user_data);
 
 /* qemu_hostdev.c: managed PCI host devices */
 /* Moves @def's managed='yes' PCI hostdevs to vfio-pci; returns the names of those it moved (to
@@ -207,7 +213,7 @@ void qemu_domain_resume_async(VbConn *conn, VbDomainObj *dom, GTask *task);
 /* Takes over a QEMU left running; @relabeled and @hostdevs (taken, may be NULL): its files and
  * PCI devices to give back at its end. */
 void qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled,
-                       GPtrArray *hostdevs);
+                       GPtrArray *hostdevs, GHashTable *block_jobs);
 gboolean qemu_recovering(VbConn *conn);
 
 /* Jobs for the driver's other files. One job runs per domain at a time. A job that waits on

@@ -947,6 +947,22 @@ pid_runs_domain(GPid pid, const char *uuid)
     return strstr(cmdline, uuid) != NULL;
 }
 
+/* Re-attaching ends once block jobs that ended meanwhile are settled. */
+static void
+on_jobs_settled(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+{
+    QemuJob *job = user_data;
+    QemuRun *run = run_lookup(conn, uuid);
+
+    if (error)
+        g_message("domain %s: cannot list QEMU's block jobs: %s", uuid, error->message);
+    g_clear_error(&error);
+    if (run)
+        run->busy = FALSE;
+    qemu_priv(conn)->recovering--;
+    job_free(job);
+}
+
 /* The guest may have paused, resumed or shut down while nobody watched. */
 static void
 on_status_synced(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -970,8 +986,10 @@ on_status_synced(GObject *source, GAsyncResult *result, gpointer user_data)
         else
             on_stop(run, dom);
     }
-    if (run)
-        run->busy = FALSE;
+    if (run) {
+        qemu_blockjob_reconcile(run, on_jobs_settled, job);
+        return;
+    }
     qemu_priv(job->conn)->recovering--;
     job_free(job);
 }
@@ -1011,7 +1029,7 @@ on_reattached(GObject *source, GAsyncResult *result, gpointer user_data)
 
 void
 qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_path, GArray *relabeled,
-                  GPtrArray *hostdevs)
+                  GPtrArray *hostdevs, GHashTable *block_jobs)
 {
     QemuRun *run = run_new(conn, dom, dom->id);
     VbQemuProcessConfig process = {
@@ -1026,6 +1044,7 @@ qemu_run_reattach(VbConn *conn, VbDomainObj *dom, GPid pid, const char *monitor_
     run->monitor_path = g_strdup(monitor_path);
     run->relabeled = relabeled;
     run->hostdevs = hostdevs;
+    run->block_jobs = block_jobs;
     qemu_priv(conn)->recovering++;
     if (!pid_runs_domain(pid, dom->def->uuid)) {
         g_message("domain %s: QEMU (pid %d) is gone", dom->def->name, (int)pid);

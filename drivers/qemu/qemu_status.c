@@ -5,6 +5,7 @@
  *     <domain type='kvm' id='1'>...the live definition...</domain>
  *     <relabel path='/var/lib/images/a.img' uid='0' gid='0'/>   (files to give back at stop)
  *     <hostdev-detached name='pci_0000_00_19_0'/>                 (PCI devices to give back)
+ *     <blockjob disk='vda' type='4' ready='1' .../>                (block jobs QEMU runs)
  *   </domstatus>
  */
 #include <glib/gstdio.h>
@@ -36,6 +37,7 @@ qemu_status_save(VbConn *conn, VbDomainObj *dom, QemuRun *run)
     qemu_user_relabel_format(run->relabeled, &buf);
     for (guint i = 0; run->hostdevs && i < run->hostdevs->len; i++)
         vb_buf_add(&buf, "<hostdev-detached name='%s'/>\n", (const char *)g_ptr_array_index(run->hostdevs, i));
+    qemu_blockjob_status_format(run, &buf);
     buf.indent -= 2;
     vb_buf_add(&buf, "</domstatus>\n");
     xml = vb_buf_steal(&buf);
@@ -121,7 +123,8 @@ load_status(VbConn *conn, const char *path)
     vb_domain_obj_set_state(dom, state, reason);
     dom->started_at = g_get_monotonic_time();
     qemu_priv(conn)->next_dom_id = MAX(qemu_priv(conn)->next_dom_id, id + 1);
-    qemu_run_reattach(conn, dom, pid, monitor, qemu_user_relabel_parse(root), detached_hostdevs(root));
+    qemu_run_reattach(conn, dom, pid, monitor, qemu_user_relabel_parse(root), detached_hostdevs(root),
+                      qemu_blockjob_status_parse(root));
 }
 
 void

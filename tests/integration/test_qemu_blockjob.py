@@ -5,6 +5,7 @@ BlockResize/BlockPeek. Every result is checked on the images themselves with qem
 import json
 import os
 import subprocess
+import time
 
 import dbus
 import pytest
@@ -288,3 +289,46 @@ def test_a_pivoted_disk_stays_pivoted_across_a_daemon_restart(virtbusd_factory, 
         d.call(path, DOMAIN, "Destroy", U(0))
     assert json.loads(qemu_img("info", "--output=json", copy))["virtual-size"] == 96 * MiB
     assert json.loads(qemu_img("info", "--output=json", top))["virtual-size"] == 64 * MiB
+
+
+def test_a_job_in_flight_is_taken_over_by_a_restarted_daemon(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    base = create(home, "base.qcow2")
+    write_pattern(base, 0x5a, 0, 32 * MiB)
+    top = create(home, "top.qcow2", backing=base)
+    path = started(d, guest, home, top)
+    d.call(path, DOMAIN, "BlockPull", "vdb", T(1), U(0))              # 1 MiB/s: half a minute of work
+    d.stop()
+    d = virtbusd_factory(env=env)
+    try:
+        assert job_info(d, path)[:2] == (TYPE_PULL, 1)
+        assert_dbus_error(d.call, path, DOMAIN, "BlockPull", "vdb", T(0), U(0),
+                          contains="disk 'vdb' already in active block job")
+        signals = block_job_signals(d, path)
+        d.call(path, DOMAIN, "BlockJobSetSpeed", "vdb", T(0), U(0))     # unlimited: it ends now
+        assert signals.wait(member="BlockJob", timeout=60)[0][3] == ("vdb", TYPE_PULL, COMPLETED)
+    finally:
+        d.call(path, DOMAIN, "Destroy", U(0))
+    assert chain(top) == ["top.qcow2"]
+
+
+def test_a_job_that_ended_while_the_daemon_was_away_is_settled(virtbusd_factory, guest, home):
+    env = {k: v for k, v in home.items() if k != "root"}
+    d = virtbusd_factory(env=env)
+    base = create(home, "base.qcow2")
+    write_pattern(base, 0x5b, 0, 2 * MiB)
+    top = create(home, "top.qcow2", backing=base)
+    path = started(d, guest, home, top)
+    d.call(path, DOMAIN, "BlockPull", "vdb", T(1), U(0))              # about two seconds
+    d.stop()
+    time.sleep(5)                                                      # QEMU finishes it meanwhile
+    d = virtbusd_factory(env=env)
+    try:
+        assert job_info(d, path) == (0, 0, 0, 0)                        # settled from query-jobs
+        signals = block_job_signals(d, path)
+        d.call(path, DOMAIN, "BlockPull", "vdb", T(0), U(0))           # the disk is free again
+        assert signals.wait(member="BlockJob", timeout=30)[0][3] == ("vdb", TYPE_PULL, COMPLETED)
+    finally:
+        d.call(path, DOMAIN, "Destroy", U(0))
+    assert chain(top) == ["top.qcow2"]
