@@ -468,3 +468,44 @@ vb_iotune_to_params(const VbIoTune *tune)
     }
     return params;
 }
+
+/* ---- <memballoon><stats period> ---- */
+
+int
+vb_memballoon_stats_period(const VbDeviceDef *balloon)
+{
+    g_autoptr(xmlDoc) doc = vb_xml_parse(balloon->xml, "memballoon", NULL);
+    xmlNodePtr stats = doc ? vb_xml_child(xmlDocGetRootElement(doc), "stats") : NULL;
+    int period = 0;
+
+    if (stats)
+        vb_xml_prop_int(stats, "period", VB_XML_OPTIONAL, &period, NULL);
+    return MAX(period, 0);
+}
+
+gboolean
+vb_memballoon_set_stats_period(VbDeviceDef *balloon, int period, GError **error)
+{
+    g_autoptr(xmlDoc) doc = vb_xml_parse(balloon->xml, "memballoon", error);
+    g_autofree char *value = g_strdup_printf("%d", period);
+    xmlNodePtr root, stats, first;
+
+    if (!doc)
+        return FALSE;
+    root = xmlDocGetRootElement(doc);
+    if ((stats = vb_xml_child(root, "stats"))) {
+        xmlUnlinkNode(stats);
+        xmlFreeNode(stats);
+    }
+    if (period != 0) {
+        stats = xmlNewDocNode(doc, NULL, BAD_CAST "stats", NULL);
+        xmlNewProp(stats, BAD_CAST "period", BAD_CAST value);
+        if ((first = vb_xml_child(root, NULL)))
+            xmlAddPrevSibling(first, stats);
+        else
+            xmlAddChild(root, stats);
+    }
+    g_free(balloon->xml);
+    balloon->xml = vb_xml_node_dump(root);
+    return TRUE;
+}

@@ -79,3 +79,10 @@ gboolean vb_iotune_check_totals(const VbIoTune *tune, GError **error);
 /* @specs has room for VB_IOTUNE_N + 1 entries. */
 void vb_iotune_param_specs(VbParamSpec *specs);
 GArray *vb_iotune_to_params(const VbIoTune *tune);
+
+/* ---- the memory balloon's <stats period='N'/> ---- */
+
+/* The balloon's statistics period in seconds; 0 when it has none. */
+int vb_memballoon_stats_period(const VbDeviceDef *balloon);
+/* Sets it (<stats> leads the balloon's children); 0 removes it. */
+gboolean vb_memballoon_set_stats_period(VbDeviceDef *balloon, int period, GError **error);

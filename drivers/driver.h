@@ -344,6 +344,8 @@ typedef struct {
     void (*domain_send_key_async)(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,
                                   guint flags, GTask *task);
     void (*domain_inject_nmi_async)(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+    void (*domain_set_memory_stats_period_async)(VbConn *conn, VbDomainObj *dom, int period, guint flags,
+                                                 GTask *task);
     void (*domain_core_dump_async)(VbConn *conn, VbDomainObj *dom, const char *to, guint format, guint flags,
                                    GTask *task);
     /* the task returns the bytes (GBytes) */

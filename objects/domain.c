@@ -803,6 +803,8 @@ domain_set_memory_stats_period(VbCall *call, GVariant *args, GError **error)
     guint flags;
 
     g_variant_get(args, "(iu)", &period, &flags);
+    if (ASYNC(call, domain_set_memory_stats_period, period, flags))
+        return NULL;
     return EMPTY_REPLY(CALL(call, domain_set_memory_stats_period, "virDomainSetMemoryStatsPeriod", error, period,
                             flags));
 }

@@ -685,7 +685,8 @@ void
 qemu_build_memballoon(QemuCmd *cmd, const VbDeviceDef *dev)
 {
     static const char *const attrs[] = { "model", "autodeflate", "freePageReporting", NULL };
-    static const char *const children[] = { "address", "alias", NULL };
+    /* <stats period>: set over QMP once QEMU runs (qemu_tune.c) */
+    static const char *const children[] = { "address", "alias", "stats", NULL };
     g_autoptr(xmlDoc) doc = qemu_device_doc(cmd, dev);
     xmlNodePtr node = doc ? xmlDocGetRootElement(doc) : NULL;
     g_autofree char *model = NULL;

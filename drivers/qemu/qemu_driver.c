@@ -185,6 +185,7 @@ const VbDriver vb_qemu_driver = {
     .domain_pin_vcpu_async = qemu_domain_pin_vcpu_async,
     .domain_send_key_async = qemu_domain_send_key_async,
     .domain_inject_nmi_async = qemu_domain_inject_nmi_async,
+    .domain_set_memory_stats_period_async = qemu_domain_set_memory_stats_period_async,
     .domain_core_dump_async = qemu_domain_core_dump_async,
     .domain_memory_peek_async = qemu_domain_memory_peek_async,
     .domain_get_control_info = qemu_domain_get_control_info,

@@ -305,7 +305,7 @@ char *qemu_get_domain_capabilities(VbConn *conn, const char *emulator, const cha
  * qemu_run.c's event handler. */
 void qemu_tune_handle_event(QemuRun *run, VbDomainObj *dom, const char *name, JsonObject *data);
 /* At start, before the guest runs: pins each vCPU thread as @def's <cputune><vcpupin> says, and
- * the other threads as its <emulatorpin> says. */
+ * the other threads as its <emulatorpin> says; the balloon's <stats period> starts polling. */
 void qemu_tune_apply_vcpupins(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data);
 void qemu_domain_set_memory_flags_async(VbConn *conn, VbDomainObj *dom, guint64 kib, guint flags, GTask *task);
 gboolean qemu_domain_get_vcpus_flags(VbConn *conn, VbDomainObj *dom, guint flags, guint *count, GError **error);
@@ -316,6 +316,9 @@ GPtrArray *qemu_domain_get_vcpu_pin_info(VbConn *conn, VbDomainObj *dom, guint f
 gboolean qemu_domain_pin_emulator(VbConn *conn, VbDomainObj *dom, GArray *cpumap, guint flags, GError **error);
 GArray *qemu_domain_get_emulator_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, GError **error);
 void qemu_domain_memory_stats_async(VbConn *conn, VbDomainObj *dom, guint flags, GTask *task);
+/* The balloon's guest statistics period (qom-set); <stats period> is applied at start too. */
+void qemu_domain_set_memory_stats_period_async(VbConn *conn, VbDomainObj *dom, int period, guint flags,
+                                               GTask *task);
 GHashTable *qemu_domain_interface_stats(VbConn *conn, VbDomainObj *dom, const char *device, GError **error);
 void qemu_domain_get_stats_async(VbConn *conn, VbDomainObj *dom, guint stats, GTask *task);
 void qemu_domain_send_key_async(VbConn *conn, VbDomainObj *dom, guint codeset, guint holdtime, GArray *keys,

@@ -30,6 +30,7 @@ typedef struct {
     char *cpuset;             /* PinVcpu: "0-2,5" */
     cpu_set_t cpus;
     guint stats;              /* GetStats: the groups wanted */
+    int period;               /* SetMemoryStatsPeriod */
     GPtrArray *cpu_devices;   /* SetVcpus: JsonObject per cpu to add or remove, in order */
     guint next;
 } TuneJob;
@@ -1183,6 +1184,8 @@ typedef struct {
     VbConn *conn;
     char *uuid;
     char *cputune_xml;
+    char *balloon_path;      /* the balloon's QOM path when <stats period> asks for guest statistics */
+    int stats_period;
     QemuStepDone done;
     gpointer user_data;
 } PinsAtStart;
@@ -1227,6 +1230,41 @@ pin_emulator(GPid pid, const char *cpuset, GError **error)
     return dir != NULL;
 }
 
+static JsonObject *stats_period_args(const char *balloon_path, int period);
+
+static void
+pins_done(PinsAtStart *pins, GError *error)
+{
+    pins->done(pins->conn, pins->uuid, error, pins->user_data);
+    g_free(pins->uuid);
+    g_free(pins->cputune_xml);
+    g_free(pins->balloon_path);
+    g_free(pins);
+}
+
+static void
+on_stats_period_at_start(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply G_GNUC_UNUSED = vb_qemu_monitor_execute_finish(NULL, result, &error);
+
+    pins_done(user_data, error);
+}
+
+static void
+set_stats_period_at_start(PinsAtStart *pins)
+{
+    QemuRun *run = qemu_run_lookup(pins->conn, pins->uuid);
+    g_autoptr(JsonObject) args = stats_period_args(pins->balloon_path, pins->stats_period);
+
+    if (!run || !run->proc) {
+        pins_done(pins, NULL);
+        return;
+    }
+    vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "qom-set", args, NULL, on_stats_period_at_start,
+                            pins);
+}
+
 static void
 pin_emulator_at_start(PinsAtStart *pins, GError **error)
 {
@@ -1255,18 +1293,21 @@ on_cpus_at_start(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     if (!error)
         pin_emulator_at_start(pins, &error);
-    pins->done(pins->conn, pins->uuid, error, pins->user_data);
-    g_free(pins->uuid);
-    g_free(pins->cputune_xml);
-    g_free(pins);
+    if (!error && pins->balloon_path) {
+        set_stats_period_at_start(pins);
+        return;
+    }
+    pins_done(pins, error);
 }
 
 void
 qemu_tune_apply_vcpupins(QemuRun *run, const VbDomainDef *def, QemuStepDone done, gpointer user_data)
 {
+    VbDeviceDef *balloon = vb_domain_def_find_memballoon(def);
+    int period = balloon ? vb_memballoon_stats_period(balloon) : 0;
     PinsAtStart *pins;
 
-    if (!def->cputune_xml) {
+    if (!def->cputune_xml && !period) {
         done(run->conn, run->uuid, NULL, user_data);
         return;
     }
@@ -1274,6 +1315,8 @@ qemu_tune_apply_vcpupins(QemuRun *run, const VbDomainDef *def, QemuStepDone done
     pins->conn = run->conn;
     pins->uuid = g_strdup(run->uuid);
     pins->cputune_xml = g_strdup(def->cputune_xml);
+    pins->balloon_path = period ? balloon_qom_path(def) : NULL;
+    pins->stats_period = period;
     pins->done = done;
     pins->user_data = user_data;
     vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "query-cpus-fast", NULL, NULL, on_cpus_at_start,
@@ -1319,4 +1362,87 @@ qemu_domain_get_emulator_pin_info(VbConn *conn, VbDomainObj *dom, guint flags, G
         return NULL;
     cpuset = cputune_pin(def->cputune_xml, "emulatorpin", 0);
     return cpumap_parse(cpuset ? cpuset : def->vcpu_cpuset, host_cpu_count());
+}
+
+/* ---- the balloon's statistics period ---- */
+
+/* qom-set of the balloon's guest-stats-polling-interval (0: no polling). */
+static JsonObject *
+stats_period_args(const char *balloon_path, int period)
+{
+    JsonObject *args = json_object_new();
+
+    json_object_set_string_member(args, "path", balloon_path);
+    json_object_set_string_member(args, "property", "guest-stats-polling-interval");
+    json_object_set_int_member(args, "value", period);
+    return args;
+}
+
+static VbDeviceDef *
+stats_balloon(VbDomainDef *def, GError **error)
+{
+    VbDeviceDef *balloon = def ? vb_domain_def_find_memballoon(def) : NULL;
+
+    if (!balloon || !vb_domain_def_has_memballoon(def))
+        vb_set_error(error, VB_ERR_OPERATION_INVALID, "%s",
+                     "No memory balloon device configured, can not set the collection period");
+    return balloon && vb_domain_def_has_memballoon(def) ? balloon : NULL;
+}
+
+static void
+on_stats_period_set(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    TuneJob *job = user_data;
+    g_autoptr(JsonNode) reply = tune_reply(job, result);
+    VbDomainObj *dom;
+    VbDeviceDef *balloon;
+    VbDomainDef *config;
+    GError *error = NULL;
+
+    if (!reply)
+        return;
+    if ((dom = tune_domain(job)) && (balloon = stats_balloon(dom->def, NULL)) &&
+        vb_memballoon_set_stats_period(balloon, job->period, &error)) {
+        tune_save_status(job, dom);
+        if ((config = job_config(job, dom)) && (balloon = stats_balloon(config, &error)) &&
+            vb_memballoon_set_stats_period(balloon, job->period, &error))
+            qemu_domain_save_config(job->conn, config, &error);
+    }
+    tune_end(job, error);
+}
+
+void
+qemu_domain_set_memory_stats_period_async(VbConn *conn, VbDomainObj *dom, int period, guint flags, GTask *task)
+{
+    TuneJob *job = tune_job_new(conn, dom, flags, task);
+    VbDomainDef *live = NULL, *config = NULL;
+    VbDeviceDef *balloon = NULL;
+    g_autofree char *path = NULL;
+    GError *error = NULL;
+
+    job->period = period;
+    if (!vb_check_flags(flags, QEMU_AFFECT, "virDomainSetMemoryStatsPeriod", &error) ||
+        !vb_domain_obj_defs(dom, flags, &live, &config, &error)) {
+        tune_end(job, error);
+        return;
+    }
+    if (period < 0) {
+        tune_fail(job, VB_ERR_INVALID_ARG, "invalid value for collection period");
+        return;
+    }
+    if ((live && !stats_balloon(live, &error)) || (config && !(balloon = stats_balloon(config, &error)))) {
+        tune_end(job, error);
+        return;
+    }
+    if (!live) {
+        tune_end(job, check_not_busy(conn, dom, &error) && vb_memballoon_set_stats_period(balloon, period, &error) &&
+                          qemu_domain_save_config(conn, config, &error) ? NULL : error);
+        return;
+    }
+    if (!(path = balloon_qom_path(live))) {
+        tune_fail(job, VB_ERR_OPERATION_INVALID, "the memory balloon has no QOM path");
+        return;
+    }
+    if (tune_begin(job, dom))
+        tune_execute(job, "qom-set", stats_period_args(path, period), on_stats_period_set);
 }

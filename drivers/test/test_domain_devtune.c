@@ -294,31 +294,6 @@ test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
 
 /* ---- balloon statistics period ---- */
 
-/* <stats period='N'/> leads the balloon's children; 0 leaves it out. */
-static gboolean
-set_stats_period(VbDeviceDef *dev, int period, GError **error)
-{
-    g_autoptr(xmlDoc) doc = vb_xml_parse(dev->xml, "memballoon", error);
-    g_autofree char *value = g_strdup_printf("%d", period);
-    xmlNodePtr root, stats, first;
-
-    if (!doc)
-        return FALSE;
-    root = xmlDocGetRootElement(doc);
-    test_xml_remove(vb_xml_child(root, "stats"));
-    if (period != 0) {
-        stats = xmlNewDocNode(doc, NULL, BAD_CAST "stats", NULL);
-        xmlNewProp(stats, BAD_CAST "period", BAD_CAST value);
-        first = vb_xml_child(root, NULL);
-        if (first)
-            xmlAddPrevSibling(first, stats);
-        else
-            xmlAddChild(root, stats);
-    }
-    test_xml_store(&dev->xml, vb_xml_node_dump(root));
-    return TRUE;
-}
-
 gboolean
 test_domain_set_memory_stats_period(VbConn *conn, VbDomainObj *dom, int period, guint flags, GError **error)
 {
@@ -333,5 +308,5 @@ test_domain_set_memory_stats_period(VbConn *conn, VbDomainObj *dom, int period, 
                      "No memory balloon device configured, can not set the collection period");
         return FALSE;
     }
-    return set_stats_period(balloon, period, error);
+    return vb_memballoon_set_stats_period(balloon, period, error);
 }

@@ -4,6 +4,7 @@ pinning, statistics, keys and NMIs. Each change is checked against QEMU or the k
 import os
 import re
 import subprocess
+import time
 
 import dbus
 import pytest
@@ -17,6 +18,7 @@ XML_INACTIVE = 2
 START_PAUSED = 1
 STATS_BALLOON, STATS_INTERFACE, STATS_BLOCK = 4, 16, 32
 TAG_ACTUAL_BALLOON, TAG_RSS = 6, 7
+TAG_UNUSED, TAG_LAST_UPDATE = 4, 9
 KEYSET_LINUX, KEYSET_XT = 0, 1
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/qemu-system-x86_64"),
@@ -92,6 +94,41 @@ def test_balloon_deflates_and_stats_follow(qemu, guest, home):
     assert current_memory(str(qemu.call(path, DOMAIN, "GetXMLDesc", U(XML_INACTIVE)))) == 131072
     assert_dbus_error(qemu.call, path, DOMAIN, "SetMemory", dbus.UInt64(262144), U(AFFECT_LIVE),
                       contains="cannot set memory higher than max memory")
+
+
+def last_update(d, path):
+    """When the guest last sent its balloon statistics (s since the epoch), 0 before it ever did."""
+    return int(d.call(path, DOMAIN, "MemoryStats", U(0)).get(TAG_LAST_UPDATE, 0))
+
+
+def test_memory_stats_period_live_config_and_at_start(qemu, guest, home):
+    path = define(qemu, tune_xml(guest, home))
+    qemu.call(path, DOMAIN, "Create", U(0))
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    first = last_update(qemu, path)
+    time.sleep(2.5)
+    assert last_update(qemu, path) == first                   # without a period QEMU does not ask again
+
+    qemu.call(path, DOMAIN, "SetMemoryStatsPeriod", 1, U(AFFECT_LIVE))
+    wait_for(lambda: last_update(qemu, path) > first, 30, "the guest's balloon statistics to be polled")
+    assert int(qemu.call(path, DOMAIN, "MemoryStats", U(0)).get(TAG_UNUSED, 0)) > 0
+    assert "<stats period='1'/>" in str(qemu.call(path, DOMAIN, "GetXMLDesc", U(0)))
+    assert "<stats" not in config_file(home)
+    assert_dbus_error(qemu.call, path, DOMAIN, "SetMemoryStatsPeriod", -1, U(AFFECT_LIVE),
+                      contains="invalid value for collection period")
+
+    qemu.call(path, DOMAIN, "SetMemoryStatsPeriod", 2, U(AFFECT_CONFIG))
+    assert "<memballoon model='virtio'>\n      <stats period='2'/>" in config_file(home)
+    qemu.call(path, DOMAIN, "Destroy", U(0))
+    qemu.call(path, DOMAIN, "Create", U(0))                   # the saved period applies at start
+    wait_serial(home, "tg", "TEST-GUEST READY")
+    wait_for(lambda: last_update(qemu, path) > 0, 30, "the guest's first statistics")
+    first = last_update(qemu, path)
+    wait_for(lambda: last_update(qemu, path) > first, 30, "the guest's balloon statistics to be polled")
+
+    other = define(qemu, tune_xml(guest, home, name="nb", balloon=False))
+    assert_dbus_error(qemu.call, other, DOMAIN, "SetMemoryStatsPeriod", 1, U(AFFECT_CONFIG),
+                      contains="No memory balloon device configured")
 
 
 def test_set_memory_config_changes_the_saved_xml_only(qemu, guest, home):
