@@ -2859,11 +2859,25 @@ vb_domain_def_nth_net(const VbDomainDef *def, guint n)
 VbDiskDef *
 vb_domain_def_find_disk(const VbDomainDef *def, const char *target_or_path)
 {
-    for (guint i = 0; i < def->devices->len; i++) {
+    return vb_domain_def_find_disk_index(def, target_or_path, NULL);
+}
+
+VbDiskDef *
+vb_domain_def_find_disk_index(const VbDomainDef *def, const char *target_or_path, guint *index)
+{
+    guint n = 0;
+
+    for (guint i = 0; target_or_path && i < def->devices->len; i++) {
         VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
-        if (dev->disk && (g_strcmp0(dev->disk->target_dev, target_or_path) == 0 ||
-                          g_strcmp0(dev->disk->source_file, target_or_path) == 0))
+        if (!dev->disk)
+            continue;
+        if (g_strcmp0(dev->disk->target_dev, target_or_path) == 0 ||
+            g_strcmp0(dev->disk->source_file, target_or_path) == 0) {
+            if (index)
+                *index = n;
             return dev->disk;
+        }
+        n++;
     }
     return NULL;
 }

@@ -286,6 +286,8 @@ guint vb_domain_def_count_devices(const VbDomainDef *def, VbDeviceKind kind);
 VbDiskDef *vb_domain_def_nth_disk(const VbDomainDef *def, guint n);
 VbNetDef *vb_domain_def_nth_net(const VbDomainDef *def, guint n);
 VbDiskDef *vb_domain_def_find_disk(const VbDomainDef *def, const char *target_or_path);
+/* The same, and its position among the definition's disks (as vb_domain_def_nth_disk counts). */
+VbDiskDef *vb_domain_def_find_disk_index(const VbDomainDef *def, const char *target_or_path, guint *index);
 /* The disk's kept-verbatim child element @name ("iotune", "encryption"...) as XML, or NULL. */
 const char *vb_disk_def_get_extra(const VbDiskDef *disk, const char *name);
 /* Replaces that element with @xml (taken; NULL removes it), in libvirt's place. */

@@ -234,23 +234,6 @@ iotune_edit(xmlNodePtr domain, gpointer data, GError **error)
     return TRUE;
 }
 
-/* The position among @def's disks of the one @name (target or source) names. */
-static gboolean
-find_disk_index(const VbDomainDef *def, const char *name, guint *index)
-{
-    VbDiskDef *disk = name ? vb_domain_def_find_disk(def, name) : NULL;
-    guint n = 0;
-
-    for (guint i = 0; disk && i < def->devices->len; i++) {
-        VbDeviceDef *dev = g_ptr_array_index(def->devices, i);
-        if (dev->disk == disk) {
-            *index = n;
-            return TRUE;
-        }
-        n += dev->disk != NULL;
-    }
-    return FALSE;
-}
 
 gboolean
 test_domain_set_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, GArray *params, guint flags,
@@ -265,7 +248,7 @@ test_domain_set_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
         !vb_typed_params_validate(params, specs, error) ||
         !(def = vb_domain_obj_one_def(dom, flags, NULL, error)))
         return FALSE;
-    if (!find_disk_index(def, disk, &edit.index)) {
+    if (!vb_domain_def_find_disk_index(def, disk, &edit.index)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "missing persistent configuration for disk '%s'", disk ? disk : "");
         return FALSE;
     }
@@ -283,7 +266,7 @@ test_domain_get_block_io_tune(VbConn *conn, VbDomainObj *dom, const char *disk, 
     if (!vb_check_flags(flags, TEST_GET_FLAGS, "virDomainGetBlockIoTune", error) ||
         !(def = vb_domain_obj_one_def(dom, flags & TEST_AFFECT, NULL, error)))
         return NULL;
-    if (!find_disk_index(def, disk, &index)) {
+    if (!vb_domain_def_find_disk_index(def, disk, &index)) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "disk '%s' was not found in the domain config", disk ? disk : "");
         return NULL;
     }
