@@ -98,7 +98,6 @@ struct _BlockCall {
     VbConn *conn;
     char *uuid;
     GTask *outer;            /* the caller's task */
-    GTask *task;             /* the domain job's, answered by qemu_job_end */
     gboolean began;
     char *disk;              /* the target */
     guint disk_index;
@@ -131,28 +130,6 @@ block_call_free(BlockCall *call)
     g_free(call);
 }
 
-static void
-on_block_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    BlockCall *call = user_data;
-    GError *error = NULL;
-    QemuRun *run;
-    QemuBlockJob *job;
-
-    if (!g_task_propagate_boolean(G_TASK(result), &error)) {
-        g_task_return_error(call->outer, error);
-    } else if (call->info) {
-        g_task_return_pointer(call->outer, g_steal_pointer(&call->info), g_free);
-    } else if (call->wait_for_end && (run = qemu_run_lookup(call->conn, call->uuid)) && run->block_jobs &&
-               (job = g_hash_table_lookup(run->block_jobs, call->disk))) {
-        g_ptr_array_add(job->waiters, g_steal_pointer(&call->outer));
-    } else {
-        g_task_return_boolean(call->outer, TRUE);
-    }
-    g_clear_object(&call->outer);
-    block_call_free(call);
-}
-
 static BlockCall *
 block_call_new(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *outer)
 {
@@ -161,29 +138,33 @@ block_call_new(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GT
     call->conn = conn;
     call->uuid = g_strdup(dom->def->uuid);
     call->outer = outer;
-    call->task = g_task_new(NULL, NULL, on_block_call_done, call);
     call->disk = g_strdup(disk);
     call->flags = flags;
     return call;
 }
 
+/* Frees the domain and answers the caller (a synchronous BlockJobAbort: once the job ended). */
 static void
 block_call_end(BlockCall *call, GError *error)
 {
-    qemu_job_end(call->began ? qemu_run_lookup(call->conn, call->uuid) : NULL, call->task, error);
+    QemuRun *run = call->began ? qemu_run_lookup(call->conn, call->uuid) : NULL;
+    QemuBlockJob *job = run && run->block_jobs ? g_hash_table_lookup(run->block_jobs, call->disk) : NULL;
+
+    if (!error && call->wait_for_end && job) {
+        qemu_job_release(run);
+        g_ptr_array_add(job->waiters, g_steal_pointer(&call->outer));
+    } else {
+        qemu_job_end_pointer(run, g_steal_pointer(&call->outer), g_steal_pointer(&call->info), g_free, error);
+    }
+    block_call_free(call);
 }
 
 /* The disk named by a target or a source path; its target replaces call->disk. */
 static gboolean
 resolve_disk(BlockCall *call, const VbDomainDef *def, GError **error)
 {
-    const VbDiskDef *disk = call->disk ? vb_domain_def_find_disk(def, call->disk) : NULL;
-    const VbDiskDef *nth;
+    const VbDiskDef *disk = vb_domain_def_find_disk_index(def, call->disk, &call->disk_index);
 
-    for (guint i = 0; disk && (nth = vb_domain_def_nth_disk(def, i)); i++) {
-        if (nth == disk)
-            call->disk_index = i;
-    }
     if (!disk || !disk->target_dev) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "disk '%s' not found in domain", call->disk ? call->disk : "");
         return FALSE;
@@ -382,16 +363,37 @@ set_speed_member(JsonObject *args, guint64 bandwidth)
         json_object_set_int_member(args, "speed", (gint64)bandwidth);
 }
 
+/* After query-block, for a job to start: the disk's image chain (may be NULL). FALSE, with the
+ * call ended, when the disk has a job already or no block node. */
+static gboolean
+prepare_job(BlockCall *call, QemuRun *run, JsonNode *reply, JsonObject **image)
+{
+    JsonObject *inserted;
+
+    if (refuse_second_job(call, run) || !(inserted = take_root_node(call, run, reply)))
+        return FALSE;
+    *image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image") : NULL;
+    return TRUE;
+}
+
+/* The job ends in a pivot: the disk moves to @path, and our nodes of its old top can go. */
+static void
+set_pivot_target(BlockCall *call, const char *path, const char *format)
+{
+    call->job->base_path = g_strdup(path);
+    call->job->base_format = g_strdup(format);
+    if (g_str_has_suffix(call->node, "-format"))
+        call->job->top_prefix = g_strndup(call->node, strlen(call->node) - strlen("-format"));
+}
+
 static void
 rebase_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
 {
-    JsonObject *inserted;
     JsonObject *image;
     JsonObject *args;
 
-    if (refuse_second_job(call, run) || !(inserted = take_root_node(call, run, reply)))
+    if (!prepare_job(call, run, reply, &image))
         return;
-    image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image") : NULL;
     if (call->base && !chain_find(image_backing(image), call->base)) {
         block_call_fail(call, VB_ERR_INVALID_ARG, "could not find image '%s' in the backing chain of the disk",
                         call->base);
@@ -478,24 +480,16 @@ commit_plan(BlockCall *call, JsonObject *image, JsonObject **top, JsonObject **b
 static void
 commit_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
 {
-    JsonObject *inserted;
     JsonObject *image, *top, *base;
     JsonObject *args;
     gboolean active;
 
-    if (refuse_second_job(call, run) || !(inserted = take_root_node(call, run, reply)))
-        return;
-    image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image") : NULL;
-    if (!commit_plan(call, image, &top, &base))
+    if (!prepare_job(call, run, reply, &image) || !commit_plan(call, image, &top, &base))
         return;
     active = top == image;
     call->job = block_job_new(call->disk, active ? VB_BLOCK_JOB_TYPE_ACTIVE_COMMIT : VB_BLOCK_JOB_TYPE_COMMIT);
-    if (active) {
-        call->job->base_path = g_strdup(image_filename(base));
-        call->job->base_format = g_strdup(json_object_get_string_member_with_default(base, "format", "raw"));
-        if (g_str_has_suffix(call->node, "-format"))
-            call->job->top_prefix = g_strndup(call->node, strlen(call->node) - strlen("-format"));
-    }
+    if (active)
+        set_pivot_target(call, image_filename(base), json_object_get_string_member_with_default(base, "format", "raw"));
     args = json_object_new();
     json_object_set_string_member(args, "job-id", call->job->job_id);
     json_object_set_string_member(args, "device", call->node);
@@ -584,20 +578,15 @@ check_copy_destination(BlockCall *call, GError **error)
 static void
 copy_with_nodes(BlockCall *call, QemuRun *run, JsonNode *reply)
 {
-    JsonObject *inserted;
     JsonObject *image;
     JsonObject *args;
 
-    if (refuse_second_job(call, run) || !(inserted = take_root_node(call, run, reply)))
+    if (!prepare_job(call, run, reply, &image))
         return;
-    image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image") : NULL;
     if (!call->dest_format)
         call->dest_format = g_strdup(json_object_get_string_member_with_default(image, "format", "raw"));
     call->job = block_job_new(call->disk, VB_BLOCK_JOB_TYPE_COPY);
-    call->job->base_path = g_strdup(call->dest);
-    call->job->base_format = g_strdup(call->dest_format);
-    if (g_str_has_suffix(call->node, "-format"))
-        call->job->top_prefix = g_strndup(call->node, strlen(call->node) - strlen("-format"));
+    set_pivot_target(call, call->dest, call->dest_format);
     args = json_object_new();
     json_object_set_string_member(args, "job-id", call->job->job_id);
     json_object_set_string_member(args, "device", call->node);
@@ -661,8 +650,8 @@ on_abort_sent(BlockCall *call, QemuRun *run, JsonNode *reply)
 static void
 abort_job(BlockCall *call, QemuRun *run)
 {
-    QemuBlockJob *job = require_job(call, run);
     gboolean pivot = call->flags & VB_BLOCK_JOB_ABORT_PIVOT;
+    QemuBlockJob *job = require_job(call, run);   /* NULL: the call has ended */
     JsonObject *args;
 
     if (!job)

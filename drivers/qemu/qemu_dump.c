@@ -98,20 +98,25 @@ on_crash_killed(GObject *source, GAsyncResult *result, gpointer user_data)
     dump_job_end(job, NULL);
 }
 
-/* The dump is in the file (or failed with @error, taken): what the flags ask for next. */
+/* No file is left of a failed dump (@error, taken), and the guest goes on as it was. */
 static void
-dump_written(DumpJob *job, GError *error)
+dump_failed(DumpJob *job, GError *error)
+{
+    g_unlink(job->path);
+    job->error = error;
+    resume_and_end(job);
+}
+
+/* The dump is on disk (or failed with @error, taken): what the flags ask for next. */
+static void
+dump_synced(DumpJob *job, GError *error)
 {
     QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
 
-    if (!error && fsync(job->fd) < 0)
-        vb_set_error(&error, VB_ERR_SYSTEM_ERROR, "unable to fsync '%s': %s", job->path, g_strerror(errno));
     if (!error && !run)
         vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "QEMU ended during the dump");
     if (error) {
-        g_unlink(job->path);
-        job->error = error;
-        resume_and_end(job);
+        dump_failed(job, error);
         return;
     }
     if (job->flags & VB_DUMP_CRASH) {
@@ -124,6 +129,25 @@ dump_written(DumpJob *job, GError *error)
         return;
     }
     resume_and_end(job);
+}
+
+static void
+on_dump_synced(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+
+    qemu_file_sync_finish(result, &error);
+    dump_synced(user_data, error);
+}
+
+/* QEMU wrote the dump (or failed with @error, taken): it goes to the disk before anything else. */
+static void
+dump_written(DumpJob *job, GError *error)
+{
+    if (error)
+        dump_failed(job, error);
+    else
+        qemu_file_sync_async(job->fd, job->path, on_dump_synced, job);
 }
 
 static void
@@ -183,9 +207,7 @@ on_paused_for_dump(GObject *source, GAsyncResult *result, gpointer user_data)
     if (!error && !run)
         vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "QEMU ended during the dump");
     if (error) {
-        g_unlink(job->path);
-        job->error = error;
-        resume_and_end(job);
+        dump_failed(job, error);
         return;
     }
     write_dump(job, run);

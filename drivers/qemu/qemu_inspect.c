@@ -48,8 +48,9 @@ qemu_domain_get_control_info(VbConn *conn, VbDomainObj *dom, guint flags, VbDoma
 typedef struct {
     VbConn *conn;
     char *uuid;
-    GTask *task;             /* the domain job's */
     GTask *outer;            /* the caller's: the bytes */
+    gboolean began;          /* the job holds the domain */
+    GError *error;           /* the peek failed: the answer once QEMU let go of the file */
     int fd;                  /* the daemon's read end of the file */
     gboolean qemu_has_fd;    /* getfd went through: closefd at the end */
     guint64 start;
@@ -58,20 +59,14 @@ typedef struct {
     GBytes *bytes;
 } PeekJob;
 
+/* Frees the domain, answers the caller with the bytes or job->error, and forgets the peek. */
 static void
-on_peek_done(GObject *source, GAsyncResult *result, gpointer user_data)
+peek_finish(PeekJob *job)
 {
-    PeekJob *job = user_data;
-    GError *error = NULL;
-
-    if (g_task_propagate_boolean(G_TASK(result), &error))
-        g_task_return_pointer(job->outer, g_steal_pointer(&job->bytes), (GDestroyNotify)g_bytes_unref);
-    else
-        g_task_return_error(job->outer, error);
-    g_object_unref(job->outer);
+    qemu_job_end_pointer(job->began ? qemu_run_lookup(job->conn, job->uuid) : NULL, job->outer,
+                         g_steal_pointer(&job->bytes), (GDestroyNotify)g_bytes_unref, g_steal_pointer(&job->error));
     if (job->fd >= 0)
         close(job->fd);
-    g_clear_pointer(&job->bytes, g_bytes_unref);
     g_free(job->uuid);
     g_free(job);
 }
@@ -79,11 +74,9 @@ on_peek_done(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_fd_closed(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    PeekJob *job = user_data;
     g_autoptr(JsonNode) reply G_GNUC_UNUSED = vb_qemu_monitor_execute_finish(NULL, result, NULL);
-    GError *error = g_task_get_task_data(job->task) ? g_error_copy(g_task_get_task_data(job->task)) : NULL;
 
-    qemu_job_end(qemu_run_lookup(job->conn, job->uuid), job->task, error);
+    peek_finish(user_data);
 }
 
 /* Ends the peek with @error (taken) or the bytes read, once QEMU let go of the file. */
@@ -93,12 +86,11 @@ peek_end(PeekJob *job, GError *error)
     QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
     g_autoptr(JsonObject) args = NULL;
 
+    job->error = error;
     if (!run || !run->proc || !job->qemu_has_fd) {
-        qemu_job_end(run, job->task, error);
+        peek_finish(job);
         return;
     }
-    if (error)
-        g_task_set_task_data(job->task, error, (GDestroyNotify)g_error_free);
     args = json_object_new();
     json_object_set_string_member(args, "fdname", PEEK_FD_NAME);
     vb_qemu_monitor_execute(vb_qemu_process_get_monitor(run->proc), "closefd", args, NULL, on_fd_closed, job);
@@ -219,7 +211,6 @@ qemu_domain_memory_peek_async(VbConn *conn, VbDomainObj *dom, guint64 start, gsi
     job->conn = conn;
     job->uuid = g_strdup(dom->def->uuid);
     job->outer = task;
-    job->task = g_task_new(NULL, NULL, on_peek_done, job);
     job->fd = -1;
     job->start = start;
     job->size = size;
@@ -227,10 +218,12 @@ qemu_domain_memory_peek_async(VbConn *conn, VbDomainObj *dom, guint64 start, gsi
     if (vb_check_flags(flags, VB_MEMORY_VIRTUAL | VB_MEMORY_PHYSICAL, "virDomainMemoryPeek", &error) &&
         flags != VB_MEMORY_VIRTUAL && flags != VB_MEMORY_PHYSICAL)
         vb_set_error(&error, VB_ERR_INVALID_ARG, "%s", "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL");
-    if (!error && (run = qemu_job_begin_active(conn, dom, &error)))
+    if (!error && (run = qemu_job_begin_active(conn, dom, &error))) {
+        job->began = TRUE;
         write_fd = open_peek_file(&job->fd, &error);
+    }
     if (error) {
-        qemu_job_end(run, job->task, error);
+        peek_end(job, error);
         return;
     }
     vb_qemu_monitor_send_fd(vb_qemu_process_get_monitor(run->proc), PEEK_FD_NAME, write_fd, NULL, on_fd_sent, job);

@@ -84,58 +84,19 @@ qemu_disk_limits(JsonNode *reply, const VbDiskDef *disk, guint index, VbIoTune *
     return json_object_get_string_member_with_default(block, "qdev", NULL);
 }
 
-static gboolean
-find_disk(const VbDomainDef *def, const char *name, guint *index, VbDiskDef **disk)
-{
-    VbDiskDef *found = name ? vb_domain_def_find_disk(def, name) : NULL;
-    VbDiskDef *nth;
-
-    for (guint i = 0; found && (nth = vb_domain_def_nth_disk(def, i)); i++) {
-        if (nth == found) {
-            *index = i;
-            *disk = found;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
-
 /* ---- the calls ---- */
 
 typedef struct {
     VbConn *conn;
     char *uuid;
     char *disk;
-    guint index;
     guint flags;
     GArray *params;          /* SetBlockIoTune's */
     gboolean config;         /* ... also for the persistent definition */
     GTask *outer;            /* the caller's */
-    GTask *task;             /* the domain job's */
     VbIoTune tune;           /* the live limits being set, or read */
     GArray *result;          /* GetBlockIoTune's parameters */
 } IoTuneCall;
-
-static void
-on_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-    IoTuneCall *call = user_data;
-    GError *error = NULL;
-
-    if (!g_task_propagate_boolean(G_TASK(res), &error))
-        g_task_return_error(call->outer, error);
-    else if (call->result)
-        g_task_return_pointer(call->outer, g_steal_pointer(&call->result), (GDestroyNotify)g_array_unref);
-    else
-        g_task_return_boolean(call->outer, TRUE);
-    g_object_unref(call->outer);
-    g_clear_pointer(&call->params, g_array_unref);
-    g_clear_pointer(&call->result, g_array_unref);
-    vb_iotune_clear(&call->tune);
-    g_free(call->uuid);
-    g_free(call->disk);
-    g_free(call);
-}
 
 static IoTuneCall *
 iotune_call_new(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, GTask *outer)
@@ -147,15 +108,20 @@ iotune_call_new(VbConn *conn, VbDomainObj *dom, const char *disk, guint flags, G
     call->disk = g_strdup(disk);
     call->flags = flags;
     call->outer = outer;
-    call->task = g_task_new(NULL, NULL, on_call_done, call);
     return call;
 }
 
-/* The job ends (the domain is free again only if @began). */
+/* Answers the caller (the domain is freed only if @began) and forgets the call. */
 static void
 iotune_call_end(IoTuneCall *call, gboolean began, GError *error)
 {
-    qemu_job_end(began ? qemu_run_lookup(call->conn, call->uuid) : NULL, call->task, error);
+    qemu_job_end_pointer(began ? qemu_run_lookup(call->conn, call->uuid) : NULL, call->outer,
+                         g_steal_pointer(&call->result), (GDestroyNotify)g_array_unref, error);
+    g_clear_pointer(&call->params, g_array_unref);
+    vb_iotune_clear(&call->tune);
+    g_free(call->uuid);
+    g_free(call->disk);
+    g_free(call);
 }
 
 /* The persistent definition's <iotune> with the caller's parameters, saved. */
@@ -166,7 +132,7 @@ set_config(IoTuneCall *call, VbDomainDef *config, gboolean check_only, GError **
     VbDiskDef *disk;
     guint index;
 
-    if (!find_disk(config, call->disk, &index, &disk)) {
+    if (!(disk = vb_domain_def_find_disk_index(config, call->disk, &index))) {
         vb_set_error(error, VB_ERR_INVALID_ARG, "missing persistent configuration for disk '%s'", call->disk);
         return FALSE;
     }
@@ -190,7 +156,7 @@ on_throttle_set(GObject *source, GAsyncResult *res, gpointer user_data)
     VbDiskDef *disk;
     guint index;
 
-    if (!error && dom && run && find_disk(dom->def, call->disk, &index, &disk)) {
+    if (!error && dom && run && (disk = vb_domain_def_find_disk_index(dom->def, call->disk, &index))) {
         iotune_to_disk(disk, &call->tune);
         qemu_status_save(call->conn, dom, run);
     }
@@ -214,7 +180,7 @@ on_limits_for_set(GObject *source, GAsyncResult *res, gpointer user_data)
 
     if (!error && (!run || !run->proc || !dom))
         vb_set_error(&error, VB_ERR_OPERATION_FAILED, "%s", "domain is no longer running");
-    else if (!error && !find_disk(dom->def, call->disk, &index, &disk))
+    else if (!error && !(disk = vb_domain_def_find_disk_index(dom->def, call->disk, &index)))
         vb_set_error(&error, VB_ERR_INVALID_ARG, "disk '%s' was not found in the domain config", call->disk);
     else if (!error && !(qdev = qemu_disk_limits(reply, disk, index, &call->tune)))
         vb_set_error(&error, VB_ERR_OPERATION_INVALID, "disk '%s' has no medium in QEMU", call->disk);
@@ -246,7 +212,7 @@ qemu_domain_set_block_io_tune_async(VbConn *conn, VbDomainObj *dom, const char *
     if (vb_check_flags(flags, QEMU_AFFECT, "virDomainSetBlockIoTune", &error) &&
         vb_typed_params_validate(params, specs, &error) && vb_domain_obj_defs(dom, flags, &live, &config, &error) &&
         (!config || set_config(call, config, live != NULL, &error)) && live &&
-        !find_disk(live, disk, &index, &live_disk))
+        !(live_disk = vb_domain_def_find_disk_index(live, disk, &index)))
         vb_set_error(&error, VB_ERR_INVALID_ARG, "disk '%s' was not found in the domain config", disk);
     if (error || !live) {
         iotune_call_end(call, FALSE, error);
@@ -271,7 +237,7 @@ on_limits_for_get(GObject *source, GAsyncResult *res, gpointer user_data)
     VbDiskDef *disk;
     guint index;
 
-    if (!error && (!dom || !find_disk(dom->def, call->disk, &index, &disk) ||
+    if (!error && (!dom || !(disk = vb_domain_def_find_disk_index(dom->def, call->disk, &index)) ||
                    !qemu_disk_limits(reply, disk, index, &call->tune)))
         vb_set_error(&error, VB_ERR_OPERATION_INVALID, "disk '%s' has no medium in QEMU", call->disk);
     if (!error)
@@ -292,7 +258,7 @@ qemu_domain_get_block_io_tune_async(VbConn *conn, VbDomainObj *dom, const char *
 
     if (vb_check_flags(flags, QEMU_AFFECT | VB_TYPED_PARAM_STRING_OKAY, "virDomainGetBlockIoTune", &error) &&
         (def = vb_domain_obj_one_def(dom, flags & QEMU_AFFECT, &live, &error)) &&
-        !find_disk(def, disk, &index, &found))
+        !(found = vb_domain_def_find_disk_index(def, disk, &index)))
         vb_set_error(&error, VB_ERR_INVALID_ARG, "disk '%s' was not found in the domain config", disk);
     if (!error && !live) {
         iotune_from_disk(found, &call->tune);

@@ -221,10 +221,16 @@ gboolean qemu_recovering(VbConn *conn);
  * proc gives the monitor: vb_qemu_process_get_monitor(run->proc)), keeps only the domain's
  * UUID across the wait, looks the run up again with qemu_run_lookup when QEMU answers (NULL:
  * QEMU went away meanwhile) and ends with qemu_job_end, which answers @task (TRUE or @error,
- * taken) and frees the domain for the next job. */
+ * taken) and frees the domain for the next job. @run is NULL when the job never began. */
 QemuRun *qemu_run_lookup(VbConn *conn, const char *uuid);
 QemuRun *qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error);
 void qemu_job_end(QemuRun *run, GTask *task, GError *error);
+/* The same for calls that return data: @task returns @result (taken, freed with @result_free;
+ * NULL: TRUE), or @error when set. */
+void qemu_job_end_pointer(QemuRun *run, GTask *task, gpointer result, GDestroyNotify result_free, GError *error);
+/* Only frees the domain, for a call that answers its caller later (BlockJobAbort waiting for
+ * the job's end). */
+void qemu_job_release(QemuRun *run);
 /* Shuts @run's domain off with @reason, emits STOPPED @detail and forgets the run. */
 void qemu_run_end(QemuRun *run, int reason, int detail);
 /* Starts a domain from a saved state: @def (owned) takes over an inactive domain with its UUID
@@ -234,6 +240,9 @@ void qemu_domain_start_saved(VbConn *conn, VbDomainDef *def, int fd, guint start
                              GTask *task);
 
 /* qemu_save.c */
+/* fsync(@fd) on a worker thread (@fd stays open meanwhile); the error names @path. */
+void qemu_file_sync_async(int fd, const char *path, GAsyncReadyCallback callback, gpointer user_data);
+gboolean qemu_file_sync_finish(GAsyncResult *result, GError **error);
 typedef QemuStepDone QemuMigrationDone;
 /* Hands @fd (not taken) to QEMU and migrates the guest's state out to it, or in from it with
  * @incoming; @done runs once QEMU reports the migration completed, or failed (@error, taken). */

@@ -362,16 +362,33 @@ qemu_job_begin_active(VbConn *conn, VbDomainObj *dom, GError **error)
 }
 
 void
-qemu_job_end(QemuRun *run, GTask *task, GError *error)
+qemu_job_release(QemuRun *run)
 {
     if (run) {
         run->busy = FALSE;
         autodestroy_if_orphaned(run);
     }
-    if (error)
+}
+
+void
+qemu_job_end(QemuRun *run, GTask *task, GError *error)
+{
+    qemu_job_end_pointer(run, task, NULL, NULL, error);
+}
+
+void
+qemu_job_end_pointer(QemuRun *run, GTask *task, gpointer result, GDestroyNotify result_free, GError *error)
+{
+    qemu_job_release(run);
+    if (error) {
         g_task_return_error(task, error);
-    else
+        if (result && result_free)
+            result_free(result);
+    } else if (result) {
+        g_task_return_pointer(task, result, result_free);
+    } else {
         g_task_return_boolean(task, TRUE);
+    }
     g_object_unref(task);
 }
 

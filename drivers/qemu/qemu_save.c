@@ -32,6 +32,52 @@ typedef struct {
 
 G_STATIC_ASSERT(sizeof(SaveHeader) == 48);
 
+/* ---- fsync off the main loop: a file of guest memory can take seconds to reach the disk ---- */
+
+typedef struct {
+    int fd;
+    char *path;
+} FileSync;
+
+static void
+file_sync_free(FileSync *sync)
+{
+    g_free(sync->path);
+    g_free(sync);
+}
+
+static void
+file_sync_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    FileSync *sync = task_data;
+    GError *error = NULL;
+
+    if (fsync(sync->fd) == 0) {
+        g_task_return_boolean(task, TRUE);
+        return;
+    }
+    vb_set_error(&error, VB_ERR_SYSTEM_ERROR, "unable to fsync '%s': %s", sync->path, g_strerror(errno));
+    g_task_return_error(task, error);
+}
+
+void
+qemu_file_sync_async(int fd, const char *path, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(NULL, NULL, callback, user_data);
+    FileSync *sync = g_new0(FileSync, 1);
+
+    sync->fd = fd;
+    sync->path = g_strdup(path);
+    g_task_set_task_data(task, sync, (GDestroyNotify)file_sync_free);
+    g_task_run_in_thread(task, file_sync_in_thread);
+}
+
+gboolean
+qemu_file_sync_finish(GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
 /* ---- migration to or from an fd ---- */
 
 typedef struct {
@@ -355,15 +401,13 @@ on_resumed_after_failure(GObject *source, GAsyncResult *result, gpointer user_da
     save_job_end(job, error);
 }
 
+/* The image is on disk (or failed with @error, taken): the guest goes, or runs on. */
 static void
-on_saved(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+save_written(SaveJob *job, GError *error)
 {
-    SaveJob *job = user_data;
-    QemuRun *run = qemu_run_lookup(conn, uuid);
-    VbDomainObj *dom = vb_obj_list_by_key(conn->domains, uuid);
+    QemuRun *run = qemu_run_lookup(job->conn, job->uuid);
+    VbDomainObj *dom = vb_obj_list_by_key(job->conn->domains, job->uuid);
 
-    if (!error && fsync(job->fd) < 0)
-        vb_set_error(&error, VB_ERR_SYSTEM_ERROR, "unable to fsync '%s': %s", job->path, g_strerror(errno));
     if (error) {
         g_unlink(job->path);
         if (run && job->paused_here) {
@@ -385,6 +429,26 @@ on_saved(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
         dom->has_managed_save = TRUE;
     run->saved = TRUE;
     vb_qemu_process_kill(run->proc, 0, NULL, on_save_killed, job);
+}
+
+static void
+on_save_synced(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+
+    qemu_file_sync_finish(result, &error);
+    save_written(user_data, error);
+}
+
+static void
+on_saved(VbConn *conn, const char *uuid, GError *error, gpointer user_data)
+{
+    SaveJob *job = user_data;
+
+    if (error)
+        save_written(job, error);
+    else
+        qemu_file_sync_async(job->fd, job->path, on_save_synced, job);
 }
 
 static void

@@ -1,9 +1,8 @@
 /* qemu_tune.c: tuning and queries of QEMU domains over QMP — the memory balloon, vCPU
  * hot-plug and pinning, statistics, keys and NMIs — and the persistent side of the same calls.
  *
- * Every call that waits on QEMU runs as a job (qemu_private.h's job API). Its own GTask is
- * what qemu_job_end answers; that task's callback then answers the caller's task, with a
- * pointer for the calls that return data. */
+ * Every call that waits on QEMU runs as a job (qemu_private.h's job API); qemu_job_end_pointer
+ * answers the caller's task, with a pointer for the calls that return data. */
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
@@ -19,7 +18,6 @@ typedef struct {
     char *uuid;
     guint flags;
     GTask *outer;             /* the caller's task */
-    GTask *task;              /* the job's, answered by qemu_job_end */
     gboolean began;           /* the job holds the domain */
     gpointer result;          /* what the caller's task returns; NULL: TRUE */
     GDestroyNotify result_free;
@@ -46,22 +44,6 @@ tune_job_free(TuneJob *job)
     g_free(job);
 }
 
-static void
-on_tune_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    TuneJob *job = user_data;
-    GError *error = NULL;
-
-    if (!g_task_propagate_boolean(G_TASK(result), &error))
-        g_task_return_error(job->outer, error);
-    else if (job->result)
-        g_task_return_pointer(job->outer, g_steal_pointer(&job->result), job->result_free);
-    else
-        g_task_return_boolean(job->outer, TRUE);
-    g_object_unref(job->outer);
-    tune_job_free(job);
-}
-
 static TuneJob *
 tune_job_new(VbConn *conn, VbDomainObj *dom, guint flags, GTask *outer)
 {
@@ -71,7 +53,6 @@ tune_job_new(VbConn *conn, VbDomainObj *dom, guint flags, GTask *outer)
     job->uuid = g_strdup(dom->def->uuid);
     job->flags = flags;
     job->outer = outer;
-    job->task = g_task_new(NULL, NULL, on_tune_done, job);
     return job;
 }
 
@@ -79,7 +60,9 @@ tune_job_new(VbConn *conn, VbDomainObj *dom, guint flags, GTask *outer)
 static void
 tune_end(TuneJob *job, GError *error)
 {
-    qemu_job_end(job->began ? qemu_run_lookup(job->conn, job->uuid) : NULL, job->task, error);
+    qemu_job_end_pointer(job->began ? qemu_run_lookup(job->conn, job->uuid) : NULL, job->outer,
+                         g_steal_pointer(&job->result), job->result_free, error);
+    tune_job_free(job);
 }
 
 static void
@@ -139,7 +122,7 @@ tune_execute(TuneJob *job, const char *command, JsonObject *args, GAsyncReadyCal
         json_object_unref(args);
 }
 
-/* QEMU's answer; on an error the job is ended and NULL returned. */
+/* QEMU's answer; on an error the job is ended (@job is gone) and NULL returned. */
 static JsonNode *
 tune_reply(TuneJob *job, GAsyncResult *result)
 {
@@ -827,14 +810,16 @@ static void
 on_balloon_for_memory_stats(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     TuneJob *job = user_data;
-    g_autoptr(JsonNode) reply = tune_reply(job, result);
-    VbDomainObj *dom = tune_domain(job);
-    g_autofree char *path = dom ? balloon_qom_path(dom->def) : NULL;
+    g_autoptr(JsonNode) reply = tune_reply(job, result);   /* NULL: the job has ended */
+    VbDomainObj *dom;
+    g_autofree char *path = NULL;
     JsonObject *args;
     guint64 kib;
 
     if (!reply)
         return;
+    dom = tune_domain(job);
+    path = dom ? balloon_qom_path(dom->def) : NULL;
     if (take_balloon_actual(job, reply, &kib))
         stats_table_set(job->result, "actual_balloon", kib);
     if (!path) {
