@@ -117,3 +117,19 @@ vb_conn_network_update(VbConn *conn, VbNetworkObj *net, guint command, guint sec
     }
     return TRUE;
 }
+
+VbNetworkObj *
+vb_conn_network_define(VbConn *conn, VbNetworkObj *net, VbNetworkDef *def)
+{
+    if (!net) {
+        net = vb_network_obj_new(def);
+        vb_obj_list_add(conn->networks, net);
+    } else if (net->active) {
+        vb_network_def_free(net->new_def);
+        net->new_def = def;
+    } else {
+        vb_conn_network_replace_def(conn, net, def);
+    }
+    net->persistent = TRUE;
+    return net;
+}

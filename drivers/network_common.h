@@ -5,6 +5,9 @@
 #include "drivers/driver.h"
 
 VbNetworkDef *vb_network_def_copy(const VbNetworkDef *def);
+/* virNetworkDefineXML's bookkeeping: @def (owned) becomes a new persistent network when @net is
+ * NULL, else @net's definition (its pending one while active); returns the network. */
+VbNetworkObj *vb_conn_network_define(VbConn *conn, VbNetworkObj *net, VbNetworkDef *def);
 /* Puts @def (same UUID, owned) in place of the network's definition. */
 void vb_conn_network_replace_def(VbConn *conn, VbNetworkObj *net, VbNetworkDef *def);
 /* libvirt's virNetworkObjAssignDef checks; @found: the network with @def's UUID, or NULL. */

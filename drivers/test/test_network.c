@@ -17,24 +17,13 @@ test_network_define_xml(VbConn *conn, const char *xml, GError **error)
 {
     g_autoptr(VbNetworkDef) def = vb_network_def_parse(xml, 0, error);
     VbNetworkObj *net;
+    VbPresence presence;
 
     if (!def || !vb_conn_network_check_duplicate(conn, def, FALSE, &net, error))
         return NULL;
-    if (!net) {
-        net = vb_network_obj_new(g_steal_pointer(&def));
-        net->persistent = TRUE;
-        vb_obj_list_add(conn->networks, net);
-        emit_network(conn, net, VB_NETWORK_EVENT_DEFINED, VB_PRESENCE_APPEARED);
-        return net;
-    }
-    if (net->active) {
-        vb_network_def_free(net->new_def);
-        net->new_def = g_steal_pointer(&def);
-    } else {
-        vb_conn_network_replace_def(conn, net, g_steal_pointer(&def));
-    }
-    net->persistent = TRUE;
-    emit_network(conn, net, VB_NETWORK_EVENT_DEFINED, VB_PRESENCE_SAME);
+    presence = net ? VB_PRESENCE_SAME : VB_PRESENCE_APPEARED;
+    net = vb_conn_network_define(conn, net, g_steal_pointer(&def));
+    emit_network(conn, net, VB_NETWORK_EVENT_DEFINED, presence);
     return net;
 }
 
