@@ -1047,6 +1047,7 @@ nd_parse_removable(xmlNodePtr node, VbNodeDeviceCapStorage *storage, const NdCtx
 
     storage->removable = TRUE;
     storage->media_available = available && g_str_equal(g_strstrip(available), "1");
+    g_free(storage->media_label);   /* a repeated removable capability: the last one counts */
     storage->media_label = vb_xml_child_content(node, "media_label");
     return nd_child_number(node, &media_size, ctx, &storage->media_size, error) &&
            nd_parse_block_geometry(node, storage, ctx, error);
