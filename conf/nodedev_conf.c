@@ -154,6 +154,7 @@ nd_child_required(xmlNodePtr parent, const char *child, const char *what, const 
         vb_set_error(error, VB_ERR_XML_ERROR, "no %s supplied for '%s'", what, ctx->name);
         return FALSE;
     }
+    g_free(*out);   /* a repeated element or capability: the last one counts */
     *out = g_steal_pointer(&text);
     return TRUE;
 }
